@@ -1,0 +1,56 @@
+// Bundles every entry point of the repository with esbuild.
+//   shs/dist/shs.cjs          the SHS service (one file: it is what the image carries)
+//   cli/dist/pipeline.cjs     the `pipeline` CLI
+//   actions/<name>/dist/index.cjs  each GitHub action (committed; see check-dist in CI)
+// Usage: node scripts/build.mjs [--check]   (--check: fail if a committed action bundle is stale)
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+function revision() {
+  if (process.env.SHS_BUILD_REVISION) return process.env.SHS_BUILD_REVISION;
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // pg tries `require('pg-native')` lazily; we never use the native binding.
+  external: ['pg-native'],
+};
+
+const entries = [
+  {
+    entryPoints: [join(root, 'shs/src/main.ts')],
+    outfile: join(root, 'shs/dist/shs.cjs'),
+    define: {
+      SHS_VERSION: JSON.stringify(pkg.version),
+      SHS_REVISION: JSON.stringify(revision()),
+    },
+  },
+  { entryPoints: [join(root, 'cli/src/main.ts')], outfile: join(root, 'cli/dist/pipeline.cjs') },
+];
+
+for (const name of readdirSync(join(root, 'actions'))) {
+  const main = join(root, 'actions', name, 'src/index.ts');
+  if (existsSync(main)) entries.push({ entryPoints: [main], outfile: join(root, 'actions', name, 'dist/index.cjs') });
+}
+
+await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
+console.log(`built ${entries.length} bundles`);

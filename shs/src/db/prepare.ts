@@ -1,0 +1,195 @@
+// prepare_db: generates the dataset inside PostgreSQL (no rows cross the network), deterministically.
+// Every value is a pure function of (seed, row id, column): the same seed and scale give the same rows on any
+// machine. The whole load is one transaction: it either replaces the data completely or changes nothing.
+import type pg from 'pg';
+import { migrateInTransaction } from './migrate.js';
+import { KEYS, SCHEMA_LOCK_ID } from './schema.js';
+
+export const FULL_SCALE = { customers: 500_000, movies: 29_019, sessions: 5_000_000 } as const;
+export const DEFAULT_SEED = 1;
+export const MAX_SEED = 1_000_000;
+
+export interface DatasetSize {
+  customers: number;
+  movies: number;
+  sessions: number;
+}
+
+export function sizeForScale(scale: number): DatasetSize {
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new RangeError(`--scale must be in (0, 10], got ${scale}`);
+  const n = (full: number) => Math.max(1, Math.round(full * scale));
+  return { customers: n(FULL_SCALE.customers), movies: n(FULL_SCALE.movies), sessions: n(FULL_SCALE.sessions) };
+}
+
+/**
+ * SQL for a pseudo-random integer in [0, 2^31-1) from a row number: an affine map modulo a prime followed by a
+ * multiplication modulo another, all in bigint without overflow. `salt` makes columns independent.
+ */
+export function mixSql(expr: string, seed: number, salt: number): string {
+  const offset = seed * 1_000_003 + salt * 7_919;
+  return `(((((${expr})::bigint * 2654435761 + ${offset}) % 4294967311) * 40503) % 2147483647)`;
+}
+
+const FIRST_NAMES = [
+  'Alexander', 'Anna', 'Boris', 'Daria', 'Dmitry', 'Ekaterina', 'Elena', 'Fedor', 'Galina', 'Igor',
+  'Irina', 'Ivan', 'Kirill', 'Ksenia', 'Leonid', 'Lidia', 'Maria', 'Maxim', 'Mikhail', 'Natalia',
+  'Nikita', 'Olga', 'Pavel', 'Polina', 'Roman', 'Sergey', 'Sofia', 'Svetlana', 'Tatiana', 'Timur',
+  'Valeria', 'Vera', 'Viktor', 'Yulia', 'Zakhar', 'Alice', 'Bob', 'Carol', 'David', 'Emma',
+  'Frank', 'Grace', 'Henry', 'Isla', 'Jack', 'Kate', 'Liam', 'Mia', 'Noah', 'Olivia',
+];
+const SURNAMES = [
+  'Ivanov', 'Smirnov', 'Kuznetsov', 'Popov', 'Vasiliev', 'Petrov', 'Sokolov', 'Mikhailov', 'Novikov', 'Fedorov',
+  'Morozov', 'Volkov', 'Alekseev', 'Lebedev', 'Semenov', 'Egorov', 'Pavlov', 'Kozlov', 'Stepanov', 'Nikolaev',
+  'Orlov', 'Andreev', 'Makarov', 'Nikitin', 'Zakharov', 'Zaitsev', 'Soloviev', 'Borisov', 'Yakovlev', 'Grigoriev',
+  'Romanov', 'Vorobiev', 'Sergeev', 'Kuzmin', 'Frolov', 'Alexandrov', 'Dmitriev', 'Korolev', 'Gusev', 'Kiselev',
+  'Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Miller', 'Davis', 'Wilson', 'Taylor', 'Clark',
+];
+const ADJECTIVES = [
+  'Silent', 'Crimson', 'Last', 'Hidden', 'Golden', 'Broken', 'Endless', 'Frozen', 'Lost', 'Midnight',
+  'Burning', 'Distant', 'Electric', 'Forgotten', 'Gentle', 'Hollow', 'Iron', 'Lonely', 'Northern', 'Pale',
+  'Quiet', 'Restless', 'Savage', 'Secret', 'Shining', 'Sleeping', 'Stolen', 'Strange', 'Wild', 'Winter',
+];
+const NOUNS = [
+  'River', 'Empire', 'Garden', 'Station', 'Horizon', 'Mirror', 'Harbor', 'Island', 'Kingdom', 'Letter',
+  'Machine', 'Mountain', 'Ocean', 'Orchard', 'Planet', 'Road', 'Shadow', 'Signal', 'Storm', 'Summer',
+  'Tower', 'Train', 'Valley', 'Voyage', 'Witness', 'Window', 'Forest', 'City', 'Dream', 'Echo',
+];
+
+function pick(list: readonly string[], seed: number, salt: number, expr = 'i'): string {
+  const literal = `ARRAY[${list.map((s) => `'${s}'`).join(',')}]::text[]`;
+  return `(${literal})[1 + ${mixSql(expr, seed, salt)} % ${list.length}]`;
+}
+
+/** The three INSERT statements; $1 is the row count of that table, $2/$3 the sizes it references. */
+export function generationSql(seed: number): { movies: string; customers: string; sessions: string } {
+  const m = (salt: number) => mixSql('i', seed, salt);
+  const movies = `INSERT INTO movies (id, name, year, duration)
+    SELECT i,
+           ${pick(ADJECTIVES, seed, 11)} || ' ' || ${pick(NOUNS, seed, 12)}
+             || CASE WHEN ${m(13)} % 4 = 0 THEN ' ' || (2 + ${m(14)} % 8)::text ELSE '' END,
+           1920 + ${m(15)} % 104,
+           60 + ${m(16)} % 140
+    FROM generate_series(1, $1::integer) AS i`;
+  const customers = `INSERT INTO customers (id, name, surname, birthday, email)
+    SELECT i, f, s,
+           date '1940-01-01' + (${m(23)} % 25000)::integer,
+           lower(f || '.' || s || '.' || i::text || '@example.com')
+    FROM (SELECT i, ${pick(FIRST_NAMES, seed, 21)} AS f, ${pick(SURNAMES, seed, 22)} AS s
+          FROM generate_series(1, $1::integer) AS i) AS g`;
+  const sessions = `INSERT INTO sessions (id, start_time, customer_id, movie_id)
+    SELECT i,
+           timestamp '2015-01-01 00:00:00'
+             + (${m(31)} % 283824000) * interval '1 second'
+             + (${m(32)} % 1000000) * interval '1 microsecond',
+           1 + ${m(33)} % $2::integer,
+           1 + ${m(34)} % $3::integer
+    FROM generate_series(1, $1::bigint) AS i`;
+  return { movies, customers, sessions };
+}
+
+export interface Dataset extends DatasetSize {
+  seed: number;
+  scale: number;
+}
+
+export interface PrepareOptions {
+  scale: number;
+  seed: number;
+  force: boolean;
+  /** Called before and after each step, for progress output. */
+  progress?: (step: string, done: boolean, seconds: number) => void;
+}
+
+export type PrepareOutcome =
+  | { status: 'prepared'; dataset: Dataset; seconds: number }
+  | { status: 'unchanged'; dataset: Dataset };
+
+export class RefusedError extends Error {
+  override name = 'RefusedError';
+}
+
+async function existingRows(client: pg.ClientBase): Promise<DatasetSize> {
+  // Cheap: stop counting at one row per table.
+  const r = await client.query<{ c: boolean; m: boolean; s: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM customers) AS c, EXISTS (SELECT 1 FROM movies) AS m, EXISTS (SELECT 1 FROM sessions) AS s`,
+  );
+  const row = r.rows[0]!;
+  return { customers: Number(row.c), movies: Number(row.m), sessions: Number(row.s) };
+}
+
+async function recordedDataset(client: pg.ClientBase): Promise<Dataset | null> {
+  const r = await client.query<{ seed: number; scale: number; customers: string; movies: string; sessions: string }>(
+    'SELECT seed, scale, customers, movies, sessions FROM shs_dataset',
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return { seed: row.seed, scale: row.scale, customers: Number(row.customers), movies: Number(row.movies), sessions: Number(row.sessions) };
+}
+
+export async function prepareDatabase(client: pg.ClientBase, options: PrepareOptions): Promise<PrepareOutcome> {
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > MAX_SEED)
+    throw new RangeError(`--seed must be an integer in 0-${MAX_SEED}, got ${options.seed}`);
+  const size = sizeForScale(options.scale);
+  const dataset: Dataset = { ...size, seed: options.seed, scale: options.scale };
+  const started = performance.now();
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    options.progress?.(name, false, 0);
+    const result = await fn();
+    options.progress?.(name, true, (performance.now() - t0) / 1000);
+    return result;
+  };
+
+  await client.query('BEGIN');
+  try {
+    await step('schema', () => migrateInTransaction(client));
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_ID + 1]);
+    const recorded = await recordedDataset(client);
+    if (recorded && recorded.seed === dataset.seed && recorded.scale === dataset.scale && !options.force) {
+      await client.query('COMMIT'); // keeps any migration applied above
+      return { status: 'unchanged', dataset: recorded };
+    }
+    const rows = await existingRows(client);
+    if (!options.force && (rows.customers || rows.movies || rows.sessions)) {
+      const what = recorded
+        ? `a dataset with seed ${recorded.seed} and scale ${recorded.scale}`
+        : 'rows that prepare_db did not make';
+      throw new RefusedError(`the database already holds ${what}; pass --force to replace it`);
+    }
+
+    await client.query(`SET LOCAL maintenance_work_mem = '512MB'`);
+    await client.query('SET LOCAL synchronous_commit = off');
+    // TRUNCATE in this transaction gives the tables new files: with wal_level=minimal the load skips WAL.
+    await step('clear', async () => {
+      await client.query('TRUNCATE sessions, customers, movies, shs_dataset');
+      for (const key of [...KEYS].reverse()) await client.query(key.drop);
+    });
+    const sql = generationSql(dataset.seed);
+    await step(`movies (${size.movies})`, () => client.query(sql.movies, [size.movies]));
+    await step(`customers (${size.customers})`, () => client.query(sql.customers, [size.customers]));
+    await step(`sessions (${size.sessions})`, () =>
+      client.query(sql.sessions, [size.sessions, size.customers, size.movies]),
+    );
+    await step('keys and indexes', async () => {
+      for (const key of KEYS) await client.query(key.create);
+    });
+    await step('statistics', async () => {
+      await client.query(
+        `SELECT setval(pg_get_serial_sequence('sessions', 'id'), $1::bigint, true)`,
+        [size.sessions],
+      );
+      await client.query('ANALYZE customers, movies, sessions');
+      await client.query(
+        'INSERT INTO shs_dataset (seed, scale, customers, movies, sessions) VALUES ($1, $2, $3, $4, $5)',
+        [dataset.seed, dataset.scale, size.customers, size.movies, size.sessions],
+      );
+    });
+    await step('commit', () => client.query('COMMIT'));
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  // Outside the transaction (VACUUM cannot run in one): sets the visibility map for index-only scans.
+  await step('vacuum', () => client.query('VACUUM customers, movies, sessions'));
+  return { status: 'prepared', dataset, seconds: (performance.now() - started) / 1000 };
+}

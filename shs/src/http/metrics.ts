@@ -1,0 +1,63 @@
+// Prometheus metrics of one instance: requests and their duration per route pattern, and the database pool.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from '../db/database.js';
+
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** '/api/movie/:id' -> '/api/movie/{id}': one series per route, never one per id. */
+export function routeLabel(pattern: string | undefined): string {
+  if (!pattern) return UNMATCHED_ROUTE;
+  return pattern.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly duration: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(instance: string, pool: () => PoolStats) {
+    this.registry.setDefaultLabels({ instance_id: instance });
+    collectDefaultMetrics({ register: this.registry, prefix: 'shs_' });
+    this.requests = new Counter({
+      name: 'shs_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'shs_http_request_duration_seconds',
+      help: 'Time from request to response, by route pattern, method and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 3, 6, 12],
+      registers: [this.registry],
+    });
+    const gauge = (name: string, help: string, read: (s: PoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(pool()));
+        },
+      });
+    gauge('shs_db_pool_connections', 'Open connections to the active database host', (s) => s.total);
+    gauge('shs_db_pool_idle_connections', 'Idle connections to the active database host', (s) => s.idle);
+    gauge('shs_db_pool_waiting_requests', 'Queries waiting for a free connection', (s) => s.waiting);
+    gauge('shs_db_pool_max_connections', 'Configured pool size', (s) => s.max);
+    gauge('shs_db_failovers', 'Times the service moved to another database host', (s) => s.failovers);
+  }
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.requests.inc(labels);
+    this.duration.observe(labels, seconds);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

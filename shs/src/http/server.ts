@@ -1,0 +1,250 @@
+// The HTTP API on Fastify: routes, error mapping, one log line per request, metrics, health and the fault switch.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ApiError, badRequest, errorBody, notFound } from '../api/errors.js';
+import { INT4_MAX, INT8_MAX, parseId } from '../api/ids.js';
+import { parseNewSession, parseOperation } from '../api/inputs.js';
+import { Repository } from '../api/repository.js';
+import type { Config } from '../config.js';
+import { type Database, isConnectionError } from '../db/database.js';
+import { FAULT_MODES, FaultState, type FaultMode } from './faults.js';
+import { Metrics, routeLabel } from './metrics.js';
+
+export interface ServerDeps {
+  config: Config;
+  db: Database;
+  instance: string;
+  version: string;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  metrics: Metrics;
+  faults: FaultState;
+  /** Set on SIGTERM: /ping answers 500 so balancers stop sending work. */
+  startDraining(): void;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+type Method = (typeof METHODS)[number];
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function json(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type(JSON_TYPE).send(body);
+}
+
+export function buildServer({ config, db, instance, version }: ServerDeps): Server {
+  const repo = new Repository(db);
+  const faults = new FaultState();
+  const metrics = new Metrics(instance, () => db.stats());
+  let draining = false;
+  const startedAt = Date.now();
+
+  const app = Fastify({
+    logger: {
+      level: config.log.level,
+      base: { instance },
+      messageKey: 'msg',
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    disableRequestLogging: true,
+    bodyLimit: config.server.body_limit_bytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    keepAliveTimeout: 65_000, // longer than the proxy's upstream keepalive, so the proxy closes first
+    requestIdLogLabel: 'req_id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = routeLabel(req.routeOptions.url);
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observe(req.method, route, reply.statusCode, seconds);
+    if (config.log.requests)
+      req.log.info(
+        { method: req.method, route, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request',
+      );
+  });
+
+  // Fault switch effects, before any route runs (the switch itself stays reachable).
+  app.addHook('onRequest', async (req, reply) => {
+    if (faults.mode === 'healthy' || req.routeOptions.url === '/_fault' || req.routeOptions.url === '/metrics') return;
+    if (faults.mode === 'slow') {
+      await sleep(config.faults.slow_delay_ms);
+      return;
+    }
+    return json(reply, 500, errorBody('sick', 'this instance is sick (fault switch)'));
+  });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    if (err instanceof ApiError) return json(reply, err.status, errorBody(err.code, err.message));
+    const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      const code = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : 'bad_request';
+      return json(reply, e.statusCode, errorBody(code, e.message ?? 'bad request'));
+    }
+    if (isConnectionError(err) || e.code === '57014' /* statement timeout */) {
+      req.log.warn({ err: { message: e.message, code: e.code } }, 'database unavailable');
+      return json(reply, 503, errorBody('database_unavailable', 'the database cannot be reached; try again'));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return json(reply, 500, errorBody('internal', 'internal error'));
+  });
+
+  app.setNotFoundHandler((req, reply) => json(reply, 404, errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
+
+  // Routes: path -> method -> handler. Other methods on a known path answer 405 with Allow.
+  const routes: Record<string, Partial<Record<Method, Handler>>> = {
+    '/': { GET: async (_req, reply) => reply.type(TEXT_TYPE).send('SHS: the session history storage of Filmopoisk\n') },
+    '/ping': {
+      GET: async (req, reply) => {
+        if (draining) return reply.code(500).type(TEXT_TYPE).send('draining\n');
+        if (faults.mode === 'sick') return reply.code(500).type(TEXT_TYPE).send('sick\n');
+        try {
+          await db.checkHealth();
+        } catch (err) {
+          req.log.warn({ err: { message: (err as Error).message } }, 'ping: database unreachable');
+          return reply.code(500).type(TEXT_TYPE).send('database unreachable\n');
+        }
+        return reply.type(TEXT_TYPE).send('pong');
+      },
+    },
+    '/long_dummy': {
+      GET: async (_req, reply) => {
+        await sleep(config.long_dummy.delay_ms);
+        reply.header('cache-control', 'public, max-age=30, stale-while-revalidate=30');
+        return json(reply, 200, JSON.stringify({ produced_at: new Date().toISOString(), instance }));
+      },
+    },
+    '/db_dummy': {
+      GET: async (_req, reply) => {
+        await repo.dbDummy();
+        return reply.type(TEXT_TYPE).send('ok');
+      },
+    },
+    '/operation': {
+      POST: async (req, reply) => {
+        const operation = parseOperation(req.body);
+        return json(
+          reply,
+          200,
+          JSON.stringify({
+            operation,
+            instance,
+            hostname: hostname(),
+            pid: process.pid,
+            version,
+            uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+            time: new Date().toISOString(),
+          }),
+        );
+      },
+    },
+    '/api/movie': { GET: async (_req, reply) => json(reply, 200, await repo.movies()) },
+    '/api/movie/:id': {
+      GET: async (req, reply) => {
+        const id = parseId((req.params as { id?: string }).id, INT4_MAX, 'movie');
+        const body = id.kind === 'id' ? await repo.movie(id.value) : null;
+        if (body === null) throw notFound(`movie ${(req.params as { id: string }).id} does not exist`);
+        return json(reply, 200, body);
+      },
+    },
+    '/api/customer': { GET: async (_req, reply) => json(reply, 200, await repo.customers()) },
+    '/api/customer/:id': {
+      GET: async (req, reply) => {
+        const id = parseId((req.params as { id?: string }).id, INT4_MAX, 'customer');
+        const body = id.kind === 'id' ? await repo.customer(id.value) : null;
+        if (body === null) throw notFound(`customer ${(req.params as { id: string }).id} does not exist`);
+        return json(reply, 200, body);
+      },
+    },
+    '/api/session': {
+      GET: async (_req, reply) => json(reply, 200, await repo.sessions()),
+      POST: async (req, reply) => {
+        const created = await repo.createSession(parseNewSession(req.body));
+        reply.header('location', `/api/session/${created.id}`);
+        return json(reply, 201, created.json);
+      },
+    },
+    '/api/session/:id': {
+      GET: async (req, reply) => {
+        const id = parseId((req.params as { id?: string }).id, INT8_MAX, 'session');
+        const body = id.kind === 'id' ? await repo.session(id.value) : null;
+        if (body === null) throw notFound(`session ${(req.params as { id: string }).id} does not exist`);
+        return json(reply, 200, body);
+      },
+      DELETE: async (req, reply) => {
+        const id = parseId((req.params as { id?: string }).id, INT8_MAX, 'session');
+        const deleted = id.kind === 'id' ? await repo.deleteSession(id.value) : false;
+        if (!deleted) throw notFound(`session ${(req.params as { id: string }).id} does not exist`);
+        return reply.code(204).send();
+      },
+    },
+    '/metrics': {
+      GET: async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
+    },
+  };
+
+  if (config.faults.enabled) {
+    routes['/_fault'] = {
+      GET: async (_req, reply) => json(reply, 200, JSON.stringify({ mode: faults.mode })),
+      POST: async (req, reply) => {
+        const mode = (req.body as { mode?: unknown } | null)?.mode;
+        if (typeof mode !== 'string' || !FAULT_MODES.includes(mode as FaultMode))
+          throw badRequest(`mode must be one of ${FAULT_MODES.join(', ')}`);
+        req.log.warn({ mode }, 'fault switch');
+        if (mode === 'crash') {
+          reply.raw.on('finish', () => process.kill(process.pid, 'SIGKILL'));
+          return json(reply, 202, JSON.stringify({ mode }));
+        }
+        faults.mode = mode as Exclude<FaultMode, 'crash'>;
+        return json(reply, 200, JSON.stringify({ mode }));
+      },
+    };
+  }
+
+  for (const [url, handlers] of Object.entries(routes)) {
+    const allowed = Object.keys(handlers) as Method[];
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    for (const [method, handler] of Object.entries(handlers) as [Method, Handler][]) {
+      app.route({ method, url, handler, exposeHeadRoute: method === 'GET' });
+    }
+    const others = METHODS.filter((m) => !allowed.includes(m));
+    if (others.length > 0)
+      app.route({
+        method: others,
+        url,
+        handler: async (req, reply) => {
+          reply.header('allow', allowed.join(', '));
+          return json(reply, 405, errorBody('method_not_allowed', `${req.method} is not allowed on ${url} (allowed: ${allowed.join(', ')})`));
+        },
+      });
+  }
+
+  return {
+    app,
+    metrics,
+    faults,
+    startDraining() {
+      draining = true;
+    },
+  };
+}
