@@ -263,9 +263,9 @@ export function renderConfig(config: Config): string {
     lines.push(`${section}:`);
     for (const f of FIELDS.filter((x) => x.path[0] === section)) {
       const value = (config as unknown as Record<string, Record<string, unknown>>)[section]![f.path[1]];
-      const rendered = stringify({ [f.path[1]]: value }, { flowCollectionPadding: false, collectionStyle: 'flow' }).trimEnd();
+      const rendered = stringify(value, { collectionStyle: 'flow' }).trimEnd();
       lines.push(`  # ${f.doc} (env ${envName(f.path)})`);
-      lines.push(`  ${rendered}`);
+      lines.push(`  ${f.path[1]}: ${rendered}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, envName, loadConfig, parseHost, redacted, renderConfig } from './config.js';
+
+const files = (map: Record<string, string>) => (path: string) => {
+  if (path in map) return map[path]!;
+  throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+};
+
+describe('config', () => {
+  it('uses the defaults when the default file is absent', () => {
+    const { config, source } = loadConfig({ env: {}, readFile: files({}) });
+    expect(source).toBeNull();
+    expect(config).toEqual(defaultConfig());
+  });
+
+  it('reads the default path when present; an explicit path must exist', () => {
+    const { source } = loadConfig({ env: {}, readFile: files({ '/opt/shs/config.yaml': 'server:\n  port: 1\n' }) });
+    expect(source).toBe('/opt/shs/config.yaml');
+    expect(() => loadConfig({ path: '/x.yaml', env: {}, readFile: files({}) })).toThrow(/cannot read config file \/x.yaml/);
+    expect(() => loadConfig({ env: { SHS_CONFIG: '/y.yaml' }, readFile: files({}) })).toThrow(/\/y.yaml/);
+  });
+
+  it('lets the environment win over the file, with typed values', () => {
+    const { config } = loadConfig({
+      path: '/c.yaml',
+      env: { SHS_SERVER_PORT: '9000', SHS_LOG_REQUESTS: 'off', SHS_DATABASE_HOSTS: 'a:1, b ,[::1]:7' },
+      readFile: files({ '/c.yaml': 'server:\n  port: 8000\nlog:\n  requests: true\n' }),
+    });
+    expect(config.server.port).toBe(9000);
+    expect(config.log.requests).toBe(false);
+    expect(config.database.hosts).toEqual(['a:1', 'b:5432', '[::1]:7']);
+  });
+
+  it('names what is wrong', () => {
+    const bad = (yaml: string) => () => loadConfig({ path: '/c.yaml', env: {}, readFile: files({ '/c.yaml': yaml }) });
+    expect(bad('nope: 1')).toThrow(/unknown section "nope"/);
+    expect(bad('server:\n  prot: 1')).toThrow(/unknown key "server.prot"/);
+    expect(bad('server:\n  port: 70000')).toThrow(/server.port: 70000 is out of range 0-65535/);
+    expect(bad('server:\n  port: "80"')).toThrow(/server.port: expected an integer/);
+    expect(bad('log:\n  level: loud')).toThrow(/log.level: expected one of debug, info, warn, error/);
+    expect(bad('database:\n  hosts: []')).toThrow(/database.hosts: needs at least one host/);
+    expect(bad('database:\n  hosts: ["a:b"]')).toThrow(/database.hosts\[0\]/);
+    expect(bad('server: [1]')).toThrow(/"server" must be a mapping/);
+    expect(bad('server:\n  port: 1\n  port: 2')).toThrow(/invalid YAML/);
+    expect(() => loadConfig({ env: { SHS_FAULTS_ENABLED: 'maybe' }, readFile: files({}) })).toThrow(
+      /SHS_FAULTS_ENABLED \(faults.enabled\): expected true or false/,
+    );
+    expect(() => loadConfig({ env: { SHS_NOPE: '1' }, readFile: files({}) })).toThrow(ConfigError);
+  });
+
+  it('reads the password from a file and never prints it', () => {
+    const { config } = loadConfig({
+      env: { SHS_DATABASE_PASSWORD_FILE: '/run/secrets/pw' },
+      readFile: files({ '/run/secrets/pw': 's3cret\n' }),
+    });
+    expect(config.database.password).toBe('s3cret');
+    const shown = renderConfig(redacted(config));
+    expect(shown).not.toContain('s3cret');
+    expect(shown).toContain('password: "***"');
+    expect(() => loadConfig({ env: { SHS_DATABASE_PASSWORD_FILE: '/missing' }, readFile: files({}) })).toThrow(
+      /database.password_file: cannot read \/missing/,
+    );
+  });
+
+  it('renders YAML that loads back to the same config', () => {
+    const text = renderConfig(defaultConfig());
+    const { config } = loadConfig({ path: '/r.yaml', env: {}, readFile: files({ '/r.yaml': text }) });
+    expect(config).toEqual(defaultConfig());
+  });
+
+  it('derives variable names and parses hosts', () => {
+    expect(envName(['database', 'pool_size'])).toBe('SHS_DATABASE_POOL_SIZE');
+    expect(parseHost('db', 'x')).toEqual({ host: 'db', port: 5432 });
+    expect(parseHost('[::1]:6432', 'x')).toEqual({ host: '::1', port: 6432 });
+    expect(() => parseHost('db:0', 'x')).toThrow(/out of range/);
+  });
+});

@@ -1,0 +1,148 @@
+// Health, database failover, graceful shutdown and the fault switch, with real processes.
+import { connect, createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../stack/src/ports.js';
+import { createDatabase, type TestDatabase } from './support/database.js';
+import { eventually, runCli, startService } from './support/shs.js';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createDatabase('life');
+  const prepared = await runCli(['prepare_db', '--scale', '0.001'], db.env);
+  expect(prepared.code, prepared.stderr).toBe(0);
+});
+afterAll(async () => db?.drop());
+
+/** A TCP port that accepts connections and then says nothing: a hung database. */
+async function blackHole(): Promise<{ port: number; server: Server }> {
+  const port = await freePort();
+  const server = createServer(() => undefined);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { port, server };
+}
+
+describe('health', () => {
+  it('/ping answers 500 while the database is unreachable and 200 once it is, without a restart', async () => {
+    const port = await freePort();
+    const svc = await startService({ ...db.env, SHS_DATABASE_HOSTS: `127.0.0.1:${port}` });
+    try {
+      const r = await fetch(`${svc.url}/ping`);
+      expect(r.status).toBe(500);
+      expect(await r.text()).toContain('database unreachable');
+      const api = await fetch(`${svc.url}/api/movie/1`);
+      expect(api.status).toBe(503);
+      expect(await api.json()).toMatchObject({ error: 'database_unavailable' });
+      // "The database comes up": a proxy on that port to the real server.
+      const proxy = createServer((client) => {
+        const upstream = connect(db.port, db.host);
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      await new Promise<void>((res) => proxy.listen(port, '127.0.0.1', res));
+      try {
+        await eventually(async () => (await fetch(`${svc.url}/ping`)).status === 200);
+        expect((await fetch(`${svc.url}/api/movie/1`)).status).toBe(200);
+      } finally {
+        proxy.close();
+      }
+    } finally {
+      await svc.stop('SIGKILL');
+    }
+  });
+
+  it('fails over to the next database host when the first cannot be reached', async () => {
+    const dead = await freePort();
+    const svc = await startService({ ...db.env, SHS_DATABASE_HOSTS: `127.0.0.1:${dead},${db.host}:${db.port}` });
+    try {
+      expect((await fetch(`${svc.url}/api/movie/1`)).status).toBe(200);
+      expect((await fetch(`${svc.url}/ping`)).status).toBe(200);
+      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      expect(metrics).toMatch(/shs_db_failovers\{[^}]*\} 1/);
+      expect(svc.output()).toContain('"msg":"database failover"');
+    } finally {
+      await svc.stop('SIGKILL');
+    }
+  });
+
+  it('a hung database makes /ping fail within the connect timeout instead of hanging', async () => {
+    const hole = await blackHole();
+    const svc = await startService({ ...db.env, SHS_DATABASE_HOSTS: `127.0.0.1:${hole.port}`, SHS_DATABASE_CONNECT_TIMEOUT_MS: '300' });
+    try {
+      const r = await fetch(`${svc.url}/ping`, { signal: AbortSignal.timeout(10_000) });
+      expect(r.status).toBe(500);
+    } finally {
+      await svc.stop('SIGKILL');
+      hole.server.close();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  it('SIGTERM drains an in-flight request, then exits 0', async () => {
+    const svc = await startService({ ...db.env, SHS_LONG_DUMMY_DELAY_MS: '1500' });
+    const inFlight = fetch(`${svc.url}/long_dummy`);
+    await new Promise((r) => setTimeout(r, 300));
+    svc.process.kill('SIGTERM');
+    const r = await inFlight;
+    expect(r.status).toBe(200);
+    expect(await svc.exited).toBe(0);
+    expect(svc.output()).toContain('"msg":"draining"');
+    await expect(fetch(`${svc.url}/ping`)).rejects.toThrow();
+  });
+
+  it('a second SIGTERM forces exit 1', async () => {
+    const svc = await startService({ ...db.env, SHS_LONG_DUMMY_DELAY_MS: '5000' });
+    const inFlight = fetch(`${svc.url}/long_dummy`).catch(() => null);
+    await new Promise((r) => setTimeout(r, 300));
+    svc.process.kill('SIGTERM');
+    await eventually(async () => svc.output().includes('"msg":"draining"'));
+    svc.process.kill('SIGTERM');
+    expect(await svc.exited).toBe(1);
+    expect(svc.output()).toContain('second signal: forcing exit');
+    await inFlight;
+  });
+
+  it('the drain deadline forces exit 1', async () => {
+    const svc = await startService({ ...db.env, SHS_LONG_DUMMY_DELAY_MS: '5000', SHS_SERVER_SHUTDOWN_TIMEOUT_MS: '300' });
+    const inFlight = fetch(`${svc.url}/long_dummy`).catch(() => null);
+    await new Promise((r) => setTimeout(r, 300));
+    svc.process.kill('SIGTERM');
+    expect(await svc.exited).toBe(1);
+    expect(svc.output()).toContain('drain deadline passed');
+    await inFlight;
+  });
+});
+
+describe('fault switch', () => {
+  it('turns the instance sick, slow and healthy again, and crashes it', async () => {
+    const svc = await startService({ ...db.env, SHS_FAULTS_ENABLED: 'true', SHS_FAULTS_SLOW_DELAY_MS: '700' });
+    const fault = (mode: string) =>
+      fetch(`${svc.url}/_fault`, { method: 'POST', body: JSON.stringify({ mode }), headers: { 'content-type': 'application/json' } });
+    try {
+      expect((await fault('nonsense')).status).toBe(400);
+      expect((await fault('sick')).status).toBe(200);
+      expect((await fetch(`${svc.url}/ping`)).status).toBe(500);
+      const api = await fetch(`${svc.url}/api/movie/1`);
+      expect(api.status).toBe(500);
+      expect(await api.json()).toMatchObject({ error: 'sick' });
+      expect((await fetch(`${svc.url}/metrics`)).status).toBe(200);
+      expect(await (await fetch(`${svc.url}/_fault`)).json()).toEqual({ mode: 'sick' });
+
+      expect((await fault('slow')).status).toBe(200);
+      const t0 = performance.now();
+      expect((await fetch(`${svc.url}/ping`)).status).toBe(200);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(650); // the injected delay, a lower bound only
+
+      expect((await fault('healthy')).status).toBe(200);
+      expect((await fetch(`${svc.url}/api/movie/1`)).status).toBe(200);
+
+      expect((await fault('crash')).status).toBe(202);
+      await svc.exited;
+      expect(svc.process.signalCode).toBe('SIGKILL');
+    } finally {
+      await svc.stop('SIGKILL');
+    }
+  });
+});
