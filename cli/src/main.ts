@@ -1,37 +1,43 @@
 // `pipeline`: the delivery pipeline's command line. Each command is a thin adapter over a library core.
-import { parseArgs } from 'node:util';
+import { downCommand, STACK_USAGE, statusCommand, upCommand } from './commands/stack.js';
+import { defaultContext, UsageError, type Context } from './context.js';
 
 const USAGE = `Usage: pipeline <command> [options]
 
 Commands:
+${STACK_USAGE}
   help                show this help
 
-The local stack (up, down, status), build-image, deploy and smoke arrive with their issues.
-The SHS service itself has its own CLI: npx shs --help
+build-image, deploy and smoke arrive with their issues.
+The SHS service has its own CLI: npx shs --help
+Environment: PIPELINE_STATE_DIR (default <repo>/.state), PIPELINE_PG_BINDIR (PostgreSQL binaries).
 `;
 
-export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: false,
-    options: { help: { type: 'boolean', short: 'h' } },
-  });
-  const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
+type Command = (argv: string[], ctx: Context) => Promise<number>;
+const COMMANDS: Record<string, Command> = { up: upCommand, down: downCommand, status: statusCommand };
+
+export async function main(argv: string[], ctx: Context): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    ctx.out(USAGE);
+    return command === undefined ? 2 : 0;
   }
-  process.stderr.write(`pipeline: unknown command "${command}"\n\n${USAGE}`);
-  return 2;
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command "${command}"`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.out(USAGE);
+    return 0;
+  }
+  return run(rest, ctx);
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), defaultContext()).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`pipeline: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`pipeline: ${(err as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
+    process.exitCode = usage ? 2 : 1;
   },
 );

@@ -82,6 +82,34 @@ export class PostgresServer {
     }
   }
 
+  /** The server of an initialised dir, without starting it; null when dir holds no cluster. */
+  static attach(dir: string): PostgresServer | null {
+    const root = resolve(dir);
+    const dataDir = join(root, 'data');
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) return null;
+    return new PostgresServer({
+      host: '127.0.0.1',
+      port: Number(readFileSync(join(root, 'port'), 'utf8')),
+      superuser: 'postgres',
+      password: readFileSync(join(root, 'superuser.password'), 'utf8').trim(),
+      dataDir,
+      logFile: join(root, 'postgres.log'),
+    });
+  }
+
+  /** The postmaster's pid while the server runs, else null. */
+  pid(): number | null {
+    const file = join(this.info.dataDir, 'postmaster.pid');
+    if (!existsSync(file)) return null;
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+    }
+  }
+
   /** Initialises dir on first use, then starts the server (a no-op if it is already running). */
   static async start(options: PostgresOptions): Promise<PostgresServer> {
     const dir = resolve(options.dir);
