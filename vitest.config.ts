@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shs/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'stack/src/**/*.test.ts', 'actions/*/src/**/*.test.ts'],
+          include: ['shs/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'stack/src/**/*.test.ts', 'proxy/src/**/*.test.ts', 'actions/*/src/**/*.test.ts'],
         },
       },
       {

@@ -1,5 +1,5 @@
 // `pipeline`: the delivery pipeline's command line. Each command is a thin adapter over a library core.
-import { downCommand, STACK_USAGE, statusCommand, upCommand } from './commands/stack.js';
+import { downCommand, logsCommand, STACK_USAGE, statusCommand, superviseCommand, upCommand } from './commands/stack.js';
 import { defaultContext, UsageError, type Context } from './context.js';
 
 const USAGE = `Usage: pipeline <command> [options]
@@ -14,7 +14,13 @@ Environment: PIPELINE_STATE_DIR (default <repo>/.state), PIPELINE_PG_BINDIR (Pos
 `;
 
 type Command = (argv: string[], ctx: Context) => Promise<number>;
-const COMMANDS: Record<string, Command> = { up: upCommand, down: downCommand, status: statusCommand };
+const COMMANDS: Record<string, Command> = {
+  up: upCommand,
+  down: downCommand,
+  status: statusCommand,
+  logs: logsCommand,
+  supervise: superviseCommand,
+};
 
 export async function main(argv: string[], ctx: Context): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,50 +1,86 @@
-// The local target: a real PostgreSQL and the SHS service on this machine, state under one directory.
-// `up` is idempotent (what runs already is left alone), `down` stops everything, `status` reports it.
+// The local target: a real PostgreSQL, SHS instances and the real proxy on this machine, kept running by a
+// detached supervisor. State lives under one directory. `up` is idempotent (what already runs with the same
+// configuration is left alone), `down` stops everything, `status` reports it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
+import { DEFAULT_HEALTH, render } from '../../proxy/src/render.js';
+import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
+import { findPrometheus, prometheusConfig } from './prometheus.js';
+import { DEFAULT_SUPERVISOR, readStatus, type ProgramSpec, type SupervisorConfig } from './supervisor.js';
+import { ensureSelfSigned } from './tls.js';
 
 export interface StackOptions {
-  /** Repository root (where bin/shs.mjs lives). */
+  /** Repository root (bin/, proxy/, cli/dist/). */
   root: string;
-  /** State directory (PostgreSQL data, config, logs, pids). */
+  /** State directory: PostgreSQL data, configs, logs, status. */
   stateDir: string;
   /** Dataset scale for prepare_db (fraction of the full size). */
   scale: number;
-  /** Port of the SHS instance on 127.0.0.1. */
-  port: number;
+  /** Number of SHS instances behind the proxy. */
+  instances: number;
+  /** Public ports of the proxy on 127.0.0.1; 0 picks a free one (kept in the state afterwards). */
+  httpPort: number;
+  httpsPort: number;
+  /** Expose the SHS fault switch (resilience tests). */
+  faults: boolean;
   progress: (message: string) => void;
 }
 
 export interface ComponentStatus {
   name: string;
-  state: 'running' | 'stopped' | 'unhealthy';
+  state: string;
   pid: number | null;
   port: number | null;
   url: string | null;
   detail: string;
 }
 
+interface Ports {
+  postgres: number;
+  http: number;
+  https: number;
+  proxyMetrics: number;
+  instances: number[];
+  prometheus: number;
+}
+
 interface StackState {
-  postgres: { port: number };
-  instances: { name: string; pid: number; port: number; log: string }[];
+  ports: Ports;
+  supervisorPid: number | null;
+  configHash: string;
 }
 
 const DB = { name: 'shs', user: 'shs' };
 
+export function stackPaths(stateDir: string) {
+  return {
+    state: join(stateDir, 'stack.json'),
+    logs: join(stateDir, 'logs'),
+    supervisorConfig: join(stateDir, 'supervisor.config.json'),
+    supervisorStatus: join(stateDir, 'supervisor.status.json'),
+    postgres: join(stateDir, 'postgres'),
+    proxy: join(stateDir, 'proxy'),
+    prometheus: join(stateDir, 'prometheus'),
+    shsConfig: join(stateDir, 'shs.yaml'),
+    dbPassword: join(stateDir, 'shs-db.password'),
+  };
+}
+
 function readState(stateDir: string): StackState | null {
-  const file = join(stateDir, 'stack.json');
+  const file = stackPaths(stateDir).state;
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : null;
 }
 
 function writeState(stateDir: string, state: StackState): void {
-  writeFileSync(join(stateDir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function alive(pid: number | null | undefined): boolean {
+export function alive(pid: number | null | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -54,20 +90,13 @@ function alive(pid: number | null | undefined): boolean {
   }
 }
 
-async function ping(url: string): Promise<{ ok: boolean; detail: string }> {
-  try {
-    const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) });
-    const text = (await r.text()).trim();
-    return { ok: r.status === 200 && text === 'pong', detail: `/ping ${r.status} ${text}` };
-  } catch (err) {
-    return { ok: false, detail: `/ping failed: ${(err as Error).message}` };
-  }
+function cleanEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith('SHS_') && v !== undefined)) as Record<string, string>;
 }
 
 function runShs(root: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SHS_')));
-    const child = spawn(process.execPath, [join(root, 'bin/shs.mjs'), ...args], { env });
+    const child = spawn(process.execPath, [join(root, 'bin/shs.mjs'), ...args], { env: cleanEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -77,76 +106,220 @@ function runShs(root: string, args: string[]): Promise<{ code: number | null; st
   });
 }
 
+async function choosePorts(previous: Ports | undefined, options: StackOptions, pgPort: number): Promise<Ports> {
+  const keep = async (wanted: number, old: number | undefined) => (wanted > 0 ? wanted : old ?? (await freePort()));
+  const instances: number[] = [];
+  for (let i = 0; i < options.instances; i++) instances.push(previous?.instances[i] ?? (await freePort()));
+  return {
+    postgres: pgPort,
+    http: await keep(options.httpPort, previous?.http),
+    https: await keep(options.httpsPort, previous?.https),
+    proxyMetrics: previous?.proxyMetrics ?? (await freePort()),
+    instances,
+    prometheus: previous?.prometheus ?? (await freePort()),
+  };
+}
+
+/** nginx workers run as nobody when we are root: they must own what they write. */
+function workerUser(): { directive: string | null; uid: number; gid: number } {
+  if (process.getuid?.() !== 0) return { directive: null, uid: -1, gid: -1 };
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
+  const f = (line ?? 'nobody:x:65534:65534').split(':');
+  const group = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === f[3])?.split(':')[0] ?? 'nogroup';
+  return { directive: `nobody ${group}`, uid: Number(f[2]), gid: Number(f[3]) };
+}
+
+async function prepareProxy(options: StackOptions, ports: Ports): Promise<{ spec: ProgramSpec; http3: boolean; nginx: string }> {
+  const dir = stackPaths(options.stateDir).proxy;
+  const features = await detectFeatures();
+  if (!features.lua) throw new Error(`${features.binary} has no Lua module (apt-get install libnginx-mod-http-lua lua-resty-core lua-cjson)`);
+  const cert = await ensureSelfSigned(join(dir, 'tls'));
+  const user = workerUser();
+  // A fresh cache each start: an entry left from an earlier run may be older than the staleness bound.
+  rmSync(join(dir, 'cache'), { recursive: true, force: true });
+  for (const sub of ['tmp', 'cache']) {
+    mkdirSync(join(dir, sub), { recursive: true });
+    if (user.directive) chownSync(join(dir, sub), user.uid, user.gid);
+  }
+  const template = readFileSync(join(options.root, 'proxy/nginx.conf.template'), 'utf8');
+  const config = render(template, {
+    platform: features.platform,
+    peers: ports.instances.map((p) => `127.0.0.1:${p}`),
+    httpListen: `127.0.0.1:${ports.http}`,
+    httpsListen: `127.0.0.1:${ports.https}`,
+    certFile: cert.certFile,
+    keyFile: cert.keyFile,
+    http3: features.http3,
+    metricsListen: `127.0.0.1:${ports.proxyMetrics}`,
+    luaDir: join(options.root, 'proxy/lua'),
+    runDir: dir,
+    user: user.directive,
+    workerProcesses: 2,
+    health: DEFAULT_HEALTH,
+    connectTimeoutMs: 300,
+    readTimeoutMs: 1000,
+    listReadTimeoutMs: 30_000,
+    cacheFreshSeconds: 30,
+    maxStaleSeconds: 60,
+    bodyLimit: '16k',
+    errorLog: join(stackPaths(options.stateDir).logs, 'proxy.log'),
+    accessLog: join(stackPaths(options.stateDir).logs, 'proxy-access.log'),
+  });
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, config);
+  await testConfig(features.binary, file, dir);
+  return {
+    http3: features.http3,
+    nginx: `${features.binary} ${features.version}`,
+    spec: {
+      name: 'proxy',
+      command: features.binary,
+      args: ['-p', dir, '-c', file, '-e', join(stackPaths(options.stateDir).logs, 'proxy.log'), '-g', 'daemon off;'],
+      log: join(stackPaths(options.stateDir).logs, 'proxy.log'),
+      health: { url: `http://127.0.0.1:${ports.proxyMetrics}/healthz`, expect: 'ok' },
+      stopSignal: 'SIGQUIT',
+    },
+  };
+}
+
+function hash(text: string): string {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return (h >>> 0).toString(16);
+}
+
+async function startSupervisor(options: StackOptions, configFile: string): Promise<number> {
+  const paths = stackPaths(options.stateDir);
+  const fd = openSync(join(paths.logs, 'supervisor.log'), 'a');
+  const child = spawn(process.execPath, [join(options.root, 'cli/dist/pipeline.cjs'), 'supervise', '--config', configFile], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: cleanEnv(),
+  });
+  closeSync(fd);
+  child.unref();
+  return child.pid!;
+}
+
+async function stopSupervisor(pid: number | null, progress: (m: string) => void): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid!, 'SIGTERM');
+  for (let i = 0; i < 300 && alive(pid); i++) await sleep(50);
+  if (alive(pid)) process.kill(pid!, 'SIGKILL');
+  progress('supervisor: stopped (and everything it ran)');
+}
+
 export async function up(options: StackOptions): Promise<ComponentStatus[]> {
   const { stateDir, root, progress } = options;
-  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  const paths = stackPaths(stateDir);
+  mkdirSync(paths.logs, { recursive: true });
   const previous = readState(stateDir);
 
-  progress('PostgreSQL: starting');
-  const pg = await PostgresServer.start({ dir: join(stateDir, 'postgres'), port: previous?.postgres.port });
-  progress(`PostgreSQL: running on 127.0.0.1:${pg.info.port}`);
+  progress('postgres: starting');
+  const pg = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
+  progress(`postgres: running on 127.0.0.1:${pg.info.port}`);
+  if (!existsSync(paths.dbPassword)) writeFileSync(paths.dbPassword, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  await pg.ensureDatabase(DB.name, DB.user, readFileSync(paths.dbPassword, 'utf8').trim());
 
-  const passwordFile = join(stateDir, 'shs-db.password');
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  await pg.ensureDatabase(DB.name, DB.user, readFileSync(passwordFile, 'utf8').trim());
-
-  const configFile = join(stateDir, 'shs.yaml');
+  const ports = await choosePorts(previous?.ports, options, pg.info.port);
   writeFileSync(
-    configFile,
+    paths.shsConfig,
     [
       'database:',
       `  hosts: ["127.0.0.1:${pg.info.port}"]`,
       `  name: ${DB.name}`,
       `  user: ${DB.user}`,
-      `  password_file: ${JSON.stringify(passwordFile)}`,
+      `  password_file: ${JSON.stringify(paths.dbPassword)}`,
+      '  pool_size: 16',
       'server:',
       '  host: 127.0.0.1',
-      `  port: ${options.port}`,
-      '  instance_id: shs-1',
+      'faults:',
+      `  enabled: ${options.faults}`,
       '',
     ].join('\n'),
   );
 
   progress(`dataset: prepare_db --scale ${options.scale}`);
-  const prepared = await runShs(root, ['prepare_db', '--config', configFile, '--scale', String(options.scale)]);
+  const prepared = await runShs(root, ['prepare_db', '--config', paths.shsConfig, '--scale', String(options.scale)]);
   if (prepared.code !== 0) throw new Error(`prepare_db failed: ${prepared.stderr.trim() || prepared.stdout.trim()}`);
   progress(`dataset: ${prepared.stdout.trim()}`);
 
-  const instances = (previous?.instances ?? []).filter((i) => alive(i.pid) && i.port === options.port);
-  if (instances.length === 0) {
-    const log = join(stateDir, 'logs', 'shs-1.log');
-    const fd = openSync(log, 'a');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SHS_')));
-    const child = spawn(process.execPath, [join(root, 'bin/shs.mjs'), 'run_server', '--config', configFile], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env,
-    });
-    closeSync(fd);
-    child.unref();
-    instances.push({ name: 'shs-1', pid: child.pid!, port: options.port, log });
-    progress(`shs-1: started (pid ${child.pid}), log ${log}`);
-  } else {
-    progress(`shs-1: already running (pid ${instances[0]!.pid})`);
-  }
-  writeState(stateDir, { postgres: { port: pg.info.port }, instances });
+  progress('proxy: rendering and checking the nginx configuration');
+  const proxy = await prepareProxy(options, ports);
+  progress(`proxy: ${proxy.nginx}, HTTP/3 ${proxy.http3 ? 'enabled' : 'not available in this nginx build'}`);
 
-  const url = `http://127.0.0.1:${options.port}`;
-  for (let i = 0; ; i++) {
-    const health = await ping(url);
-    if (health.ok) break;
-    if (!alive(instances[0]!.pid)) throw new Error(`shs-1 exited; see ${instances[0]!.log}`);
-    if (i >= 100) throw new Error(`shs-1 is not healthy after 20 s (${health.detail}); see ${instances[0]!.log}`);
+  const programs: ProgramSpec[] = ports.instances.map((port, i) => ({
+    name: `shs-${i + 1}`,
+    command: process.execPath,
+    args: [join(root, 'bin/shs.mjs'), 'run_server', '--config', paths.shsConfig],
+    env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i + 1}` },
+    log: join(paths.logs, `shs-${i + 1}.log`),
+    health: { url: `http://127.0.0.1:${port}/ping`, expect: 'pong' },
+  }));
+  programs.push(proxy.spec);
+  const prometheus = findPrometheus();
+  if (prometheus) {
+    mkdirSync(paths.prometheus, { recursive: true });
+    const file = join(paths.prometheus, 'prometheus.yml');
+    writeFileSync(file, prometheusConfig(ports.instances.map((p) => `127.0.0.1:${p}`), `127.0.0.1:${ports.proxyMetrics}`));
+    programs.push({
+      name: 'prometheus',
+      command: prometheus,
+      args: [`--config.file=${file}`, `--storage.tsdb.path=${join(paths.prometheus, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`],
+      log: join(paths.logs, 'prometheus.log'),
+      health: { url: `http://127.0.0.1:${ports.prometheus}/-/healthy` },
+    });
+  } else {
+    progress('prometheus: not installed, skipped');
+  }
+  const supervisorConfig: SupervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
+  const configText = JSON.stringify(supervisorConfig, null, 2);
+  const configHash = hash(configText + readFileSync(join(paths.proxy, 'nginx.conf'), 'utf8'));
+
+  let supervisorPid = previous?.supervisorPid ?? null;
+  if (alive(supervisorPid) && previous?.configHash === configHash) {
+    progress(`supervisor: already running (pid ${supervisorPid}) with this configuration`);
+  } else {
+    if (alive(supervisorPid)) {
+      progress('supervisor: configuration changed, restarting the stack');
+      await stopSupervisor(supervisorPid, progress);
+    }
+    writeFileSync(paths.supervisorConfig, configText);
+    rmSync(paths.supervisorStatus, { force: true });
+    supervisorPid = await startSupervisor(options, paths.supervisorConfig);
+    progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
+  }
+  writeState(stateDir, { ports, supervisorPid, configHash });
+
+  // Bounded wait until every program is healthy and the proxy serves /ping.
+  const deadline = Date.now() + 60_000;
+  let reported = '';
+  for (;;) {
+    const st = readStatus(paths.supervisorStatus);
+    const waiting = st ? st.programs.filter((p) => p.healthy !== true).map((p) => p.name) : ['supervisor'];
+    let proxied = false;
+    if (waiting.length === 0) {
+      proxied = await fetch(`http://127.0.0.1:${ports.http}/ping`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.status === 200)
+        .catch(() => false);
+    }
+    if (waiting.length === 0 && proxied) break;
+    const line = waiting.length ? `waiting for ${waiting.join(', ')}` : 'waiting for the proxy to route /ping';
+    if (line !== reported) progress(line);
+    reported = line;
+    if (!alive(supervisorPid)) throw new Error(`the supervisor exited; see ${join(paths.logs, 'supervisor.log')}`);
+    if (Date.now() > deadline) throw new Error(`${line} after 60 s; see the logs in ${paths.logs}`);
     await sleep(200);
   }
-  progress(`shs-1: healthy at ${url}`);
-  return status(options);
+  progress(`ready: http://127.0.0.1:${ports.http} and https://127.0.0.1:${ports.https}`);
+  return status({ stateDir });
 }
 
 export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<ComponentStatus[]> {
+  const paths = stackPaths(options.stateDir);
   const state = readState(options.stateDir);
   const result: ComponentStatus[] = [];
-  const pg = PostgresServer.attach(join(options.stateDir, 'postgres'));
+  const pg = PostgresServer.attach(paths.postgres);
   const pgPid = pg?.pid() ?? null;
   result.push({
     name: 'postgres',
@@ -156,17 +329,35 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
     url: pg ? `postgresql://127.0.0.1:${pg.info.port}/${DB.name}` : null,
     detail: pgPid ? `data in ${pg!.info.dataDir}` : pg ? 'not running' : 'not initialised',
   });
-  for (const i of state?.instances ?? []) {
-    const url = `http://127.0.0.1:${i.port}`;
-    const running = alive(i.pid);
-    const health = running ? await ping(url) : { ok: false, detail: 'not running' };
+  const supervisorAlive = alive(state?.supervisorPid);
+  result.push({
+    name: 'supervisor',
+    state: supervisorAlive ? 'running' : 'stopped',
+    pid: supervisorAlive ? state!.supervisorPid : null,
+    port: null,
+    url: null,
+    detail: supervisorAlive ? 'restarts programs that exit or stay unhealthy' : 'not running',
+  });
+  const st = supervisorAlive ? readStatus(paths.supervisorStatus) : null;
+  const ports = state?.ports;
+  const where = (name: string): { port: number | null; url: string | null } => {
+    if (!ports) return { port: null, url: null };
+    const m = /^shs-(\d+)$/.exec(name);
+    if (m) {
+      const port = ports.instances[Number(m[1]) - 1] ?? null;
+      return { port, url: port ? `http://127.0.0.1:${port}` : null };
+    }
+    if (name === 'proxy') return { port: ports.http, url: `http://127.0.0.1:${ports.http} https://127.0.0.1:${ports.https} metrics :${ports.proxyMetrics}` };
+    if (name === 'prometheus') return { port: ports.prometheus, url: `http://127.0.0.1:${ports.prometheus}` };
+    return { port: null, url: null };
+  };
+  for (const p of st?.programs ?? []) {
     result.push({
-      name: i.name,
-      state: !running ? 'stopped' : health.ok ? 'running' : 'unhealthy',
-      pid: running ? i.pid : null,
-      port: i.port,
-      url,
-      detail: health.detail,
+      name: p.name,
+      state: p.state,
+      pid: p.pid,
+      ...where(p.name),
+      detail: `${p.healthDetail}; restarts ${p.restarts}${p.lastRestartReason ? ` (last: ${p.lastRestartReason})` : ''}`,
     });
   }
   return result;
@@ -174,17 +365,16 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
 
 export async function down(options: Pick<StackOptions, 'stateDir' | 'progress'>): Promise<void> {
   const state = readState(options.stateDir);
-  for (const i of state?.instances ?? []) {
-    if (!alive(i.pid)) continue;
-    process.kill(i.pid, 'SIGTERM');
-    for (let n = 0; n < 100 && alive(i.pid); n++) await sleep(100);
-    if (alive(i.pid)) process.kill(i.pid, 'SIGKILL');
-    options.progress(`${i.name}: stopped`);
-  }
-  const pg = PostgresServer.attach(join(options.stateDir, 'postgres'));
+  await stopSupervisor(state?.supervisorPid ?? null, options.progress);
+  const pg = PostgresServer.attach(stackPaths(options.stateDir).postgres);
   if (pg?.pid()) {
     await pg.stop();
-    options.progress('PostgreSQL: stopped');
+    options.progress('postgres: stopped');
   }
-  if (state) writeState(options.stateDir, { ...state, instances: [] });
+  if (state) writeState(options.stateDir, { ...state, supervisorPid: null, configHash: '' });
+}
+
+/** Ports of a running stack, for tests and benchmarks. */
+export function stackPorts(stateDir: string): Ports | null {
+  return readState(stateDir)?.ports ?? null;
 }

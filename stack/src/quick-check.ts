@@ -1,5 +1,8 @@
 // A short check of a running SHS, printed after `pipeline up`. The full smoke and latency checks are the
 // smoke action's; this one only proves the stack answers, reads and writes.
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 export interface CheckResult {
   name: string;
   ok: boolean;
@@ -11,7 +14,27 @@ async function call(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: r.status, text: await r.text() };
 }
 
-export async function quickCheck(base: string): Promise<CheckResult[]> {
+/** GET over HTTPS, verifying the server against caFile (the stack's own self-signed certificate). */
+function httpsGet(url: string, caFile: string): Promise<{ status: number; text: string; protocol: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca: readFileSync(caFile), timeout: 10_000 }, (res) => {
+      const protocol = (res.socket as TLSSocket).getProtocol?.() ?? '?';
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, protocol }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface QuickCheckOptions {
+  https?: { url: string; caFile: string };
+}
+
+export async function quickCheck(base: string, options: QuickCheckOptions = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const check = async (name: string, fn: () => Promise<string>) => {
     try {
@@ -53,5 +76,13 @@ export async function quickCheck(base: string): Promise<CheckResult[]> {
     expectStatus('/api/movie/abc', r, 400);
     return '400 with a JSON error';
   });
+  if (options.https) {
+    const { url, caFile } = options.https;
+    await check('HTTPS /ping (certificate verified)', async () => {
+      const r = await httpsGet(`${url}/ping`, caFile);
+      if (r.status !== 200 || r.text !== 'pong') throw new Error(`expected 200 pong, got ${r.status} ${r.text.slice(0, 60)}`);
+      return `pong over ${r.protocol}`;
+    });
+  }
   return results;
 }

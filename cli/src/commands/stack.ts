@@ -1,15 +1,25 @@
-// `pipeline up | down | status`: the local stack.
+// `pipeline up | down | status | logs | supervise`: the local stack.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { down, status, up, type ComponentStatus } from '../../../stack/src/local.js';
+import { down, stackPaths, stackPorts, status, up, type ComponentStatus } from '../../../stack/src/local.js';
 import { quickCheck } from '../../../stack/src/quick-check.js';
+import { Supervisor, type SupervisorConfig } from '../../../stack/src/supervisor.js';
 import type { Context } from '../context.js';
 import { table } from '../table.js';
 
-export const STACK_USAGE = `  up [--scale <x>] [--port <n>]
-                      start PostgreSQL and SHS on this machine (state in .state/),
-                      prepare the dataset (default --scale 0.02), then check it answers
-  down                stop everything up started (data is kept)
-  status              the components, their health, ports and URLs`;
+export const STACK_USAGE = `  up [options]        start the local stack: PostgreSQL, SHS instances, the proxy (HTTP, HTTPS with a
+                      self-signed certificate), Prometheus when installed, and a supervisor that
+                      restarts what dies or stays unhealthy; then check it answers. Idempotent.
+      --scale <x>       dataset size as a fraction of the full one (default 0.02)
+      --port <n>        proxy HTTP port on 127.0.0.1 (default 18080)
+      --https-port <n>  proxy HTTPS port (default 18443)
+      --instances <n>   SHS instances behind the proxy (default 2)
+      --faults          enable the SHS fault switch (POST /_fault on each instance port)
+  down                stop everything up started (data is kept in the state directory)
+  status              components, state, pids, ports, URLs and health (exit 3 if any is not running)
+  logs <component> [-n <lines>]
+                      the last lines of a component's log (postgres, supervisor, shs-1, proxy, ...)`;
 
 function statusTable(components: ComponentStatus[]): string {
   return table(
@@ -18,18 +28,39 @@ function statusTable(components: ComponentStatus[]): string {
   );
 }
 
+function positiveInt(ctx: Context, flag: string, text: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ctx.UsageError(`--${flag} must be an integer from 1 to ${max}, got "${text}"`);
+  return n;
+}
+
 export async function upCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { scale: { type: 'string', default: '0.02' }, port: { type: 'string', default: '18080' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string', default: '0.02' },
+      port: { type: 'string', default: '18080' },
+      'https-port': { type: 'string', default: '18443' },
+      instances: { type: 'string', default: '2' },
+      faults: { type: 'boolean', default: false },
+    },
+  });
   const scale = Number(values.scale);
-  const port = Number(values.port);
   if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new ctx.UsageError(`--scale must be a number in (0, 10], got "${values.scale}"`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ctx.UsageError(`--port must be a TCP port, got "${values.port}"`);
-  const components = await up({ root: ctx.root, stateDir: ctx.stateDir, scale, port, progress: ctx.progress });
+  const httpPort = positiveInt(ctx, 'port', values.port, 65535);
+  const httpsPort = positiveInt(ctx, 'https-port', values['https-port'], 65535);
+  const instances = positiveInt(ctx, 'instances', values.instances, 16);
+  const components = await up({ root: ctx.root, stateDir: ctx.stateDir, scale, instances, httpPort, httpsPort, faults: values.faults, progress: ctx.progress });
   ctx.out(`\n${statusTable(components)}`);
-  const checks = await quickCheck(`http://127.0.0.1:${port}`);
+  const caFile = join(stackPaths(ctx.stateDir).proxy, 'tls', 'cert.pem');
+  const checks = await quickCheck(`http://127.0.0.1:${httpPort}`, { https: { url: `https://localhost:${httpsPort}`, caFile } });
   ctx.out(`\n${table(['check', 'result', 'detail'], checks.map((c) => [c.name, c.ok ? 'pass' : 'FAIL', c.detail]))}`);
   const failed = checks.filter((c) => !c.ok).length;
-  ctx.out(failed === 0 ? `\nverdict: PASS (${checks.length} checks) — SHS at http://127.0.0.1:${port}\n` : `\nverdict: FAIL (${failed} of ${checks.length} checks)\n`);
+  ctx.out(
+    failed === 0
+      ? `\nverdict: PASS (${checks.length} checks): SHS at http://127.0.0.1:${httpPort} and https://localhost:${httpsPort}\n`
+      : `\nverdict: FAIL (${failed} of ${checks.length} checks)\n`,
+  );
   return failed === 0 ? 0 : 1;
 }
 
@@ -43,5 +74,38 @@ export async function statusCommand(argv: string[], ctx: Context): Promise<numbe
   parseArgs({ args: argv, options: {} });
   const components = await status({ stateDir: ctx.stateDir });
   ctx.out(statusTable(components));
+  const ports = stackPorts(ctx.stateDir);
+  if (!ports) ctx.out('\nno stack has been started here (pipeline up)\n');
   return components.every((c) => c.state === 'running') ? 0 : 3;
+}
+
+export async function logsCommand(argv: string[], ctx: Context): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: 'string', short: 'n', default: '50' } } });
+  const name = positionals[0];
+  const paths = stackPaths(ctx.stateDir);
+  const known = (existsSync(paths.logs) ? readdirSync(paths.logs) : []).map((f) => f.replace(/\.log$/, ''));
+  if (!name) throw new ctx.UsageError(`name a component: ${[...known, 'postgres'].join(', ') || '(no logs yet)'}`);
+  const file = name === 'postgres' ? join(paths.postgres, 'postgres.log') : join(paths.logs, `${name}.log`);
+  if (!existsSync(file)) throw new ctx.UsageError(`no log for "${name}" (known: ${[...known, 'postgres'].join(', ')})`);
+  const n = positiveInt(ctx, 'lines', values.lines, 100_000);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  ctx.out(`${lines.slice(-n).join('\n')}\n`);
+  return 0;
+}
+
+/** Internal: the detached supervisor process that `up` starts. */
+export async function superviseCommand(argv: string[], ctx: Context): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
+  if (!values.config) throw new ctx.UsageError('supervise needs --config <file>');
+  const config = JSON.parse(readFileSync(values.config, 'utf8')) as SupervisorConfig;
+  const supervisor = new Supervisor(config);
+  supervisor.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await supervisor.stop();
+  return 0;
 }

@@ -1,0 +1,93 @@
+-- Active health checks: one worker probes every peer's /ping (expecting 200 "pong") every interval over a
+-- cosocket, and keeps the verdicts in a shared dict every worker reads. A peer goes down after `fall`
+-- consecutive failures and comes back after `rise` consecutive successes.
+local config = require "shs.config"
+
+local _M = {}
+local dict = ngx.shared.shs_health
+
+local function read_response(sock)
+  local status_line, err = sock:receive("*l")
+  if not status_line then return nil, "status line: " .. tostring(err) end
+  local status = tonumber(status_line:match("^HTTP/%d%.%d (%d%d%d)"))
+  if not status then return nil, "bad status line" end
+  while true do
+    local line, herr = sock:receive("*l")
+    if not line then return nil, "headers: " .. tostring(herr) end
+    if line == "" then break end
+  end
+  local body = sock:receive("*a") -- HTTP/1.0: the server closes after the body
+  return status, body or ""
+end
+
+function _M.probe(peer, timeout_ms)
+  local sock = ngx.socket.tcp()
+  sock:settimeouts(timeout_ms, timeout_ms, timeout_ms)
+  local ok, err = sock:connect(peer.host, peer.port)
+  if not ok then return false, "connect: " .. tostring(err) end
+  ok, err = sock:send("GET /ping HTTP/1.0\r\nHost: shs\r\nUser-Agent: shs-proxy-health\r\nX-Request-Id: health-check\r\n\r\n")
+  if not ok then sock:close(); return false, "send: " .. tostring(err) end
+  local status, body = read_response(sock)
+  sock:close()
+  if not status then return false, body end
+  if status ~= 200 or body ~= "pong" then return false, "answered " .. status end
+  return true
+end
+
+local function record(peer, healthy, reason)
+  local h = config.health
+  local key = peer.name
+  if healthy then
+    dict:set("fail:" .. key, 0)
+    local n = dict:incr("ok:" .. key, 1, 0)
+    if dict:get("up:" .. key) == false and n >= h.rise then
+      dict:set("up:" .. key, true)
+      ngx.log(ngx.WARN, "shs health: ", key, " is up")
+    end
+  else
+    dict:set("ok:" .. key, 0)
+    local n = dict:incr("fail:" .. key, 1, 0)
+    dict:set("reason:" .. key, reason)
+    if dict:get("up:" .. key) ~= false and n >= h.fall then
+      dict:set("up:" .. key, false)
+      dict:incr("downs:" .. key, 1, 0)
+      ngx.log(ngx.WARN, "shs health: ", key, " is down: ", reason)
+    end
+  end
+end
+
+local function check_all(premature)
+  if premature then return end
+  local threads = {}
+  for i, peer in ipairs(config.peers) do
+    threads[i] = ngx.thread.spawn(_M.probe, peer, config.health.timeout_ms)
+  end
+  for i, peer in ipairs(config.peers) do
+    local ok, healthy, reason = ngx.thread.wait(threads[i])
+    if not ok then healthy, reason = false, "probe crashed: " .. tostring(healthy) end
+    record(peer, healthy, reason)
+  end
+end
+
+function _M.is_up(name)
+  return dict:get("up:" .. name) ~= false -- unknown counts as up until probed
+end
+
+function _M.healthy_count()
+  local n = 0
+  for _, peer in ipairs(config.peers) do
+    if _M.is_up(peer.name) then n = n + 1 end
+  end
+  return n
+end
+
+function _M.start()
+  if ngx.worker.id() ~= 0 then return end -- one prober for all workers
+  local interval = config.health.interval_ms / 1000
+  local ok, err = ngx.timer.at(0, check_all)
+  if not ok then ngx.log(ngx.ERR, "shs health: first check: ", err) end
+  ok, err = ngx.timer.every(interval, check_all)
+  if not ok then ngx.log(ngx.ERR, "shs health: cannot start checks: ", err) end
+end
+
+return _M
