@@ -28,6 +28,8 @@ export interface StackOptions {
   httpsPort: number;
   /** Expose the SHS fault switch (resilience tests). */
   faults: boolean;
+  /** Run Prometheus when it is installed (default true). */
+  monitoring?: boolean;
   progress: (message: string) => void;
 }
 
@@ -257,7 +259,7 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
     health: { url: `http://127.0.0.1:${port}/ping`, expect: 'pong' },
   }));
   programs.push(proxy.spec);
-  const prometheus = findPrometheus();
+  const prometheus = options.monitoring === false ? null : findPrometheus();
   if (prometheus) {
     mkdirSync(paths.prometheus, { recursive: true });
     const file = join(paths.prometheus, 'prometheus.yml');
@@ -270,7 +272,7 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
       health: { url: `http://127.0.0.1:${ports.prometheus}/-/healthy` },
     });
   } else {
-    progress('prometheus: not installed, skipped');
+    progress(options.monitoring === false ? 'prometheus: not wanted' : 'prometheus: not installed, skipped');
   }
   const supervisorConfig: SupervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);

@@ -59,6 +59,8 @@ class Program {
   private startedMs = 0;
   private stopping = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Why we killed the program ourselves, reported instead of the bare exit. */
+  private killReason: string | null = null;
 
   constructor(
     readonly spec: ProgramSpec,
@@ -105,7 +107,8 @@ class Program {
       this.consecutiveRestarts += 1;
       const delay = restartDelay(this.consecutiveRestarts);
       this.status.state = 'backoff';
-      this.status.lastRestartReason = `exited (${how})`;
+      this.status.lastRestartReason = this.killReason ?? `exited (${how})`;
+      this.killReason = null;
       this.log(`${this.spec.name}: exited (${how}); restarting in ${delay} ms`);
       this.timer = setTimeout(() => {
         this.status.restarts += 1;
@@ -145,8 +148,8 @@ class Program {
     this.failures += 1;
     this.status.state = 'unhealthy';
     if (this.failures >= this.cfg.unhealthyThreshold) {
-      this.status.lastRestartReason = `unhealthy for ${this.failures} checks (${detail})`;
-      this.log(`${this.spec.name}: ${this.status.lastRestartReason}; killing pid ${child.pid}`);
+      this.killReason = `unhealthy for ${this.failures} checks (${detail})`;
+      this.log(`${this.spec.name}: ${this.killReason}; killing pid ${child.pid}`);
       this.failures = 0;
       child.kill('SIGKILL');
     }

@@ -86,15 +86,18 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
     return payload;
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  const record = (req: FastifyRequest, status: number, elapsedMs: number) => {
     const route = routeLabel(req.routeOptions.url);
-    const seconds = reply.elapsedTime / 1000;
-    metrics.observe(req.method, route, reply.statusCode, seconds);
+    metrics.observe(req.method, route, status, elapsedMs / 1000);
     if (config.log.requests)
-      req.log.info(
-        { method: req.method, route, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-        'request',
-      );
+      req.log.info({ method: req.method, route, path: req.url.split('?')[0], status, ms: Math.round(elapsedMs * 10) / 10 }, 'request');
+  };
+  app.addHook('onResponse', async (req, reply) => record(req, reply.statusCode, reply.elapsedTime));
+  // A client (or proxy) that gave up before the answer: counted as 499, like nginx does.
+  app.addHook('onRequestAbort', async (req) => record(req, 499, performance.now() - requestStart.get(req)!));
+  const requestStart = new WeakMap<FastifyRequest, number>();
+  app.addHook('onRequest', async (req) => {
+    requestStart.set(req, performance.now());
   });
 
   // Fault switch effects, before any route runs (the switch itself stays reachable).

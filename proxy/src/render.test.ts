@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseFeatures } from './nginx.js';
+import { DEFAULT_HEALTH, fill, render, RenderError, type ProxyOptions } from './render.js';
+
+const template = readFileSync(join(import.meta.dirname, '..', 'nginx.conf.template'), 'utf8');
+const base: ProxyOptions = {
+  platform: 'debian',
+  peers: ['10.0.0.1:8080', '10.0.0.2:8080'],
+  httpListen: '80',
+  httpsListen: '443',
+  certFile: '/tls/cert.pem',
+  keyFile: '/tls/key.pem',
+  http3: false,
+  metricsListen: '127.0.0.1:9145',
+  luaDir: '/opt/proxy/lua',
+  runDir: '/run/proxy',
+  user: null,
+  workerProcesses: 'auto',
+  health: DEFAULT_HEALTH,
+  connectTimeoutMs: 300,
+  readTimeoutMs: 1000,
+  listReadTimeoutMs: 30_000,
+  cacheFreshSeconds: 30,
+  maxStaleSeconds: 60,
+  bodyLimit: '16k',
+};
+
+describe('fill', () => {
+  it('substitutes values and keeps or drops flagged blocks', () => {
+    expect(fill('a {{x}}\n{{#on}}\nkept\n{{/on}}\n{{#off}}\ngone\n{{/off}}\nz', { x: '1' }, { on: true, off: false })).toBe('a 1\nkept\nz');
+  });
+  it('refuses unknown names and unbalanced blocks', () => {
+    expect(() => fill('{{nope}}', {}, {})).toThrow(/unknown value "nope"/);
+    expect(() => fill('{{#f}}\nx', {}, { f: true })).toThrow(/not closed/);
+    expect(() => fill('{{/f}}', {}, {})).toThrow(/without an opening/);
+    expect(() => fill('{{#g}}\n{{/g}}', {}, {})).toThrow(/unknown flag "g"/);
+  });
+});
+
+describe('render', () => {
+  it('loads Debian modules and Debian Lua paths, and no modules for OpenResty', () => {
+    const debian = render(template, base);
+    expect(debian).toContain('load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;');
+    expect(debian).toContain('/usr/share/lua/5.1/?.lua');
+    const openresty = render(template, { ...base, platform: 'openresty' });
+    expect(openresty).not.toContain('load_module');
+    expect(openresty).toContain('/usr/local/openresty/lualib/?.lua');
+  });
+
+  it('passes the peers and health settings to Lua as JSON', () => {
+    const text = render(template, base);
+    expect(text).toContain('"peers":["10.0.0.1:8080","10.0.0.2:8080"]');
+    expect(text).toContain('"interval_ms":500');
+    expect(text).toContain('proxy_next_upstream_tries 2;');
+  });
+
+  it('adds HTTP/3 and Alt-Svc only when asked, and TLS only with HTTPS', () => {
+    expect(render(template, base)).not.toContain('quic');
+    const h3 = render(template, { ...base, http3: true });
+    expect(h3).toContain('listen 443 quic reuseport;');
+    expect(h3).toContain(`add_header Alt-Svc 'h3=":443"; ma=86400' always;`);
+    const plain = render(template, { ...base, httpsListen: null });
+    expect(plain).not.toContain('ssl_certificate');
+    expect(() => render(template, { ...base, httpsListen: null, http3: true })).toThrow(RenderError);
+  });
+
+  it('caches /long_dummy only', () => {
+    const text = render(template, base);
+    expect(text.match(/proxy_cache shs_long_dummy;/g)).toHaveLength(1);
+    const cacheBlock = text.slice(text.indexOf('location = /long_dummy'), text.indexOf('location @unavailable'));
+    expect(cacheBlock).toContain('proxy_cache shs_long_dummy;');
+    expect(text.slice(0, text.indexOf('location = /long_dummy'))).not.toMatch(/proxy_cache\s+shs/);
+  });
+
+  it('validates what it is given', () => {
+    expect(() => render(template, { ...base, peers: [] })).toThrow(/at least one upstream/);
+    expect(() => render(template, { ...base, peers: ['nohost'] })).toThrow(/not host:port/);
+    expect(() => render(template, { ...base, certFile: undefined })).toThrow(/certFile/);
+    expect(() => render(template, { ...base, health: { ...DEFAULT_HEALTH, intervalMs: 5000 } })).toThrow(/intervalMs/);
+    expect(() => render(template, { ...base, maxStaleSeconds: 30 })).toThrow(/maxStaleSeconds/);
+  });
+
+  it('leaves no placeholder behind', () => {
+    expect(render(template, { ...base, http3: true, user: 'nobody nogroup' })).not.toMatch(/\{\{/);
+  });
+});
+
+describe('parseFeatures', () => {
+  it('reads the version, HTTP/2 and HTTP/3 support', () => {
+    const f = parseFeatures('/usr/sbin/nginx', 'nginx version: nginx/1.25.3\nconfigure arguments: --with-http_v2_module --with-http_v3_module');
+    expect(f).toMatchObject({ version: '1.25.3', http2: true, http3: true });
+    expect(parseFeatures('/x', 'nginx version: openresty/1.21.4.3\n--with-http_v2_module').platform).toBe('openresty');
+    expect(parseFeatures('/x', 'nginx version: nginx/1.22.1\n').http3).toBe(false);
+  });
+});
