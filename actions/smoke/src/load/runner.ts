@@ -1,0 +1,123 @@
+// The open-model load generator: requests arrive on the profile's schedule whatever the server does, and each
+// latency is measured from the moment the request was due, not from when it could be sent, so a slow server
+// cannot slow the generator down and hide its own slowness (no coordinated omission).
+import type { HttpClient } from '../client.js';
+import { scheduleOf, type Endpoint, type SampleIds } from './mix.js';
+import { dueAt, dueBy, totalSeconds, type Phase } from './profile.js';
+import { EndpointStats, type Summary } from './stats.js';
+
+export interface LoadOptions {
+  base: string;
+  phases: Phase[];
+  mix: Endpoint[];
+  ids: SampleIds;
+  client: HttpClient;
+  /** Called about once a second. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  elapsed: number;
+  total: number;
+  sent: number;
+  done: number;
+  inFlight: number;
+  failed: number;
+  rate: number;
+}
+
+export interface LoadResult {
+  seconds: number;
+  phases: Phase[];
+  /** Requests the profile asked for, requests sent (skipped slots excluded). */
+  scheduled: number;
+  sent: number;
+  /** Sent per second over the run: how close the generator held the profile. */
+  achievedRate: number;
+  /** The largest delay between a request's due time and its sending (generator lag), ms. */
+  maxSendLagMs: number;
+  endpoints: Record<string, Summary>;
+  overall: Summary;
+  /** Sessions the load created and could not delete in the run (deleted afterwards by the caller). */
+  leftover: number[];
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const schedule = scheduleOf(o.mix);
+  const stats = new Map(o.mix.map((e) => [e.name, new EndpointStats()]));
+  const created: number[] = [];
+  const total = totalSeconds(o.phases);
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+  let scheduled = 0;
+  let done = 0;
+  let failed = 0;
+  let maxLag = 0;
+  const start = performance.now();
+
+  const fire = (n: number) => {
+    const endpoint = schedule[n % schedule.length]!;
+    const spec = endpoint.make(n, o.ids, created);
+    if (!spec) return;
+    const due = start + dueAt(o.phases, n) * 1000;
+    maxLag = Math.max(maxLag, performance.now() - due);
+    sent += 1;
+    const p = o.client.request(o.base, spec).then(
+      (res) => {
+        stats.get(endpoint.name)!.record(performance.now() - due, res.status);
+        if (res.status >= 400) failed += 1;
+        if (spec.method === 'POST' && spec.path === '/api/session' && res.status === 201) {
+          const id = (JSON.parse(res.body) as { id?: number }).id;
+          if (typeof id === 'number') created.push(id);
+        }
+      },
+      (err: Error) => {
+        failed += 1;
+        stats.get(endpoint.name)!.record(performance.now() - due, 0, /timed out/.test(err.message) ? 'timeout' : 'error');
+      },
+    );
+    const tracked = p.finally(() => {
+      done += 1;
+      inFlight.delete(tracked);
+    });
+    inFlight.add(tracked);
+  };
+
+  let lastProgress = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = (performance.now() - start) / 1000;
+      const target = dueBy(o.phases, Math.min(elapsed, total));
+      while (scheduled < target) fire(scheduled++);
+      if (o.onProgress && elapsed - lastProgress >= 1) {
+        lastProgress = elapsed;
+        o.onProgress({ elapsed, total, sent, done, inFlight: inFlight.size, failed, rate: sent / Math.max(elapsed, 0.001) });
+      }
+      if (elapsed >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(tick, 2);
+  });
+  await Promise.all([...inFlight]);
+  const seconds = (performance.now() - start) / 1000;
+
+  const overall = new EndpointStats();
+  const endpoints: Record<string, Summary> = {};
+  for (const [name, s] of stats) {
+    endpoints[name] = s.summary();
+    overall.merge(s);
+  }
+  return {
+    seconds,
+    phases: o.phases,
+    scheduled,
+    sent,
+    achievedRate: sent / totalSeconds(o.phases),
+    maxSendLagMs: maxLag,
+    endpoints,
+    overall: overall.summary(),
+    leftover: created,
+  };
+}
