@@ -1,65 +1,34 @@
-// Open-model load for resilience tests: requests are sent at a constant arrival rate whatever the server does,
-// and each latency is measured from the moment the request was due, so a stalled server cannot hide behind a
-// stalled generator (no coordinated omission).
-import { Agent, request } from 'node:http';
+// Load for resilience tests: the smoke action's open-model generator (constant arrival rate, latency from the
+// due time), over a mix of idempotent GETs, keeping every sample so a test can look at a time window.
+import { HttpClient } from '../../actions/smoke/src/client.js';
+import type { Endpoint } from '../../actions/smoke/src/load/mix.js';
+import { runLoad, type Sample } from '../../actions/smoke/src/load/runner.js';
 
-export interface Sample {
-  due: number;
-  latencyMs: number;
-  status: number; // 0: network error or timeout
-  error?: string;
-  path: string;
-}
+export type { Sample };
 
 export interface LoadRun {
   stop(): Promise<Sample[]>;
-  samples: Sample[];
 }
 
-export function startLoad(base: string, ratePerSecond: number, paths: readonly string[], timeoutMs = 5000): LoadRun {
-  const url = new URL(base);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+/** Starts `rate` requests per second over `paths` for up to `maxSeconds`; stop() ends it early. */
+export function startLoad(base: string, rate: number, paths: readonly string[], maxSeconds = 60): LoadRun {
+  const client = new HttpClient({ timeoutMs: 5000, maxSockets: 256 });
   const samples: Sample[] = [];
-  const inFlight = new Set<Promise<void>>();
-  const start = performance.now();
-  let sent = 0;
-  let stopped = false;
-
-  const fire = (due: number) => {
-    const path = paths[sent % paths.length]!;
-    sent += 1;
-    const p = new Promise<void>((resolve) => {
-      const done = (status: number, error?: string) => {
-        samples.push({ due, latencyMs: performance.now() - due, status, path, ...(error ? { error } : {}) });
-        resolve();
-      };
-      const req = request({ host: url.hostname, port: url.port, path, agent, timeout: timeoutMs }, (res) => {
-        res.resume();
-        res.on('end', () => done(res.statusCode ?? 0));
-        res.on('error', (e) => done(0, e.message));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => done(0, e.message));
-      req.end();
-    });
-    inFlight.add(p);
-    void p.then(() => inFlight.delete(p));
-  };
-
-  const timer = setInterval(() => {
-    if (stopped) return;
-    const now = performance.now();
-    const target = Math.floor(((now - start) / 1000) * ratePerSecond);
-    while (sent < target) fire(start + (sent * 1000) / ratePerSecond);
-  }, 5);
-
+  const mix: Endpoint[] = paths.map((path) => ({ name: path, weight: 1, make: () => ({ path }) }));
+  const controller = { stopped: false };
+  const running = runLoad({
+    base,
+    phases: [{ rate, seconds: maxSeconds }],
+    mix,
+    ids: { movies: [1], customers: [1], sessions: [1] },
+    client,
+    onSample: (s) => samples.push(s),
+    shouldStop: () => controller.stopped,
+  }).finally(() => client.close());
   return {
-    samples,
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await Promise.all([...inFlight]);
-      agent.destroy();
+      controller.stopped = true;
+      await running;
       return samples;
     },
   };

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { down, stackPaths, stackPorts, status, up, type ComponentStatus } from '../../../stack/src/local.js';
-import { quickCheck } from '../../../stack/src/quick-check.js';
+import { checkLine } from '../../../actions/smoke/src/report/terminal.js';
+import { runSmoke } from '../../../actions/smoke/src/smoke.js';
 import { Supervisor, type SupervisorConfig } from '../../../stack/src/supervisor.js';
 import type { Context } from '../context.js';
 import { table } from '../table.js';
@@ -52,16 +53,29 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
   const instances = positiveInt(ctx, 'instances', values.instances, 16);
   const components = await up({ root: ctx.root, stateDir: ctx.stateDir, scale, instances, httpPort, httpsPort, faults: values.faults, progress: ctx.progress });
   ctx.out(`\n${statusTable(components)}`);
+  // The smoke checks of the smoke action (no load): the same judgement as a deployment gets.
+  ctx.progress('smoke checks');
   const caFile = join(stackPaths(ctx.stateDir).proxy, 'tls', 'cert.pem');
-  const checks = await quickCheck(`http://127.0.0.1:${httpPort}`, { https: { url: `https://localhost:${httpsPort}`, caFile } });
-  ctx.out(`\n${table(['check', 'result', 'detail'], checks.map((c) => [c.name, c.ok ? 'pass' : 'FAIL', c.detail]))}`);
-  const failed = checks.filter((c) => !c.ok).length;
+  const result = await runSmoke({
+    environment: 'local',
+    target: `http://127.0.0.1:${httpPort}`,
+    httpsUrl: `https://localhost:${httpsPort}`,
+    httpUrl: null,
+    insecure: false,
+    caFile,
+    phases: null,
+    thresholds: [],
+    timeoutMs: 30_000,
+  });
+  ctx.out(`\n${table(['check', 'result', 'detail'], result.checks.map((c) => [c.name, c.verdict === 'fail' ? 'FAIL' : c.verdict, c.detail]))}`);
+  for (const c of result.checks.filter((x) => x.verdict === 'fail')) ctx.out(`${checkLine(c)}\n    ${c.evidence?.request ?? ''} -> ${c.evidence?.status ?? ''} ${c.evidence?.excerpt ?? ''}\n`);
+  const failed = result.checks.filter((c) => c.verdict === 'fail').length;
   ctx.out(
-    failed === 0
-      ? `\nverdict: PASS (${checks.length} checks): SHS at http://127.0.0.1:${httpPort} and https://localhost:${httpsPort}\n`
-      : `\nverdict: FAIL (${failed} of ${checks.length} checks)\n`,
+    result.verdict === 'pass'
+      ? `\nverdict: PASS (${result.checks.length} checks): SHS at http://127.0.0.1:${httpPort} and https://localhost:${httpsPort}\n`
+      : `\nverdict: FAIL (${result.failureReason ?? `${failed} checks failed`})\n`,
   );
-  return failed === 0 ? 0 : 1;
+  return result.verdict === 'pass' ? 0 : 1;
 }
 
 export async function downCommand(argv: string[], ctx: Context): Promise<number> {

@@ -43,7 +43,7 @@ export function dueBy(phases: Phase[], elapsed: number): number {
   for (const p of phases) {
     if (elapsed < t) break;
     const count = phaseCount(p);
-    due += Math.min(count, Math.floor((elapsed - t) * p.rate) + 1);
+    due += Math.min(count, Math.floor((elapsed - t) * p.rate + 1e-9) + 1); // due exactly now: released
     t += p.seconds;
   }
   return due;

@@ -14,6 +14,19 @@ export interface LoadOptions {
   client: HttpClient;
   /** Called about once a second. */
   onProgress?: (p: Progress) => void;
+  /** Polled on every tick: true ends the run early (resilience tests stop when their scenario is over). */
+  shouldStop?: () => boolean;
+  /** Called for every answered (or failed) request; `due` is ms on the performance clock. */
+  onSample?: (s: Sample) => void;
+}
+
+export interface Sample {
+  endpoint: string;
+  due: number;
+  latencyMs: number;
+  /** 0 for a network error or timeout. */
+  status: number;
+  error?: string;
 }
 
 export interface Progress {
@@ -64,7 +77,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     sent += 1;
     const p = o.client.request(o.base, spec).then(
       (res) => {
-        stats.get(endpoint.name)!.record(performance.now() - due, res.status);
+        const latencyMs = performance.now() - due;
+        stats.get(endpoint.name)!.record(latencyMs, res.status);
+        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, status: res.status });
         if (res.status >= 400) failed += 1;
         if (spec.method === 'POST' && spec.path === '/api/session' && res.status === 201) {
           const id = (JSON.parse(res.body) as { id?: number }).id;
@@ -73,7 +88,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       },
       (err: Error) => {
         failed += 1;
-        stats.get(endpoint.name)!.record(performance.now() - due, 0, /timed out/.test(err.message) ? 'timeout' : 'error');
+        const latencyMs = performance.now() - due;
+        stats.get(endpoint.name)!.record(latencyMs, 0, /timed out/.test(err.message) ? 'timeout' : 'error');
+        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, status: 0, error: err.message });
       },
     );
     const tracked = p.finally(() => {
@@ -87,13 +104,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   await new Promise<void>((resolve) => {
     const tick = () => {
       const elapsed = (performance.now() - start) / 1000;
-      const target = dueBy(o.phases, Math.min(elapsed, total));
+      const target = o.shouldStop?.() ? scheduled : dueBy(o.phases, Math.min(elapsed, total));
       while (scheduled < target) fire(scheduled++);
       if (o.onProgress && elapsed - lastProgress >= 1) {
         lastProgress = elapsed;
         o.onProgress({ elapsed, total, sent, done, inFlight: inFlight.size, failed, rate: sent / Math.max(elapsed, 0.001) });
       }
-      if (elapsed >= total) {
+      if (elapsed >= total || o.shouldStop?.()) {
         clearInterval(timer);
         resolve();
       }
@@ -114,7 +131,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     phases: o.phases,
     scheduled,
     sent,
-    achievedRate: sent / totalSeconds(o.phases),
+    achievedRate: sent / Math.min(totalSeconds(o.phases), seconds),
     maxSendLagMs: maxLag,
     endpoints,
     overall: overall.summary(),
