@@ -58,11 +58,26 @@ describe('supervisor', () => {
 
   it('stops programs gracefully with their stop signal', async () => {
     supervisor = new Supervisor(
-      { programs: [{ name: 'calm', command: process.execPath, args: ['-e', "process.on('SIGQUIT',()=>process.exit(0));setInterval(()=>{},1000)"], log: join(dir, 'calm.log'), stopSignal: 'SIGQUIT' }], statusFile: join(dir, 'c.json'), checkIntervalMs: 100, unhealthyThreshold: 2, startGraceMs: 0 },
+      {
+        programs: [
+          {
+            name: 'calm',
+            command: process.execPath,
+            args: ['-e', "process.on('SIGQUIT',()=>process.exit(0));console.log('ready');setInterval(()=>{},1000)"],
+            log: join(dir, 'calm.log'),
+            stopSignal: 'SIGQUIT',
+          },
+        ],
+        statusFile: join(dir, 'c.json'),
+        checkIntervalMs: 100,
+        unhealthyThreshold: 2,
+        startGraceMs: 0,
+      },
       () => undefined,
     );
     supervisor.start();
-    await eventually(async () => supervisor!.status().programs[0]!.state === 'running');
+    // the program says when its handler is in place: a signal before that would kill it outright
+    await eventually(async () => readFileSync(join(dir, 'calm.log'), 'utf8').includes('ready'));
     await supervisor.stop(5000);
     const p = supervisor.status().programs[0]!;
     expect(p.state).toBe('stopped');

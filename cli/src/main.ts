@@ -1,14 +1,18 @@
 // `pipeline`: the delivery pipeline's command line. Each command is a thin adapter over a library core.
 import { downCommand, logsCommand, STACK_USAGE, statusCommand, superviseCommand, upCommand } from './commands/stack.js';
+import { BUILD_IMAGE_USAGE, buildImageCommand } from './commands/build-image.js';
+import { SMOKE_USAGE, smokeCommand } from './commands/smoke.js';
 import { defaultContext, UsageError, type Context } from './context.js';
 
 const USAGE = `Usage: pipeline <command> [options]
 
 Commands:
 ${STACK_USAGE}
+${SMOKE_USAGE}
+${BUILD_IMAGE_USAGE}
   help                show this help
 
-build-image, deploy and smoke arrive with their issues.
+deploy arrives with its issue.
 The SHS service has its own CLI: npx shs --help
 Environment: PIPELINE_STATE_DIR (default <repo>/.state), PIPELINE_PG_BINDIR (PostgreSQL binaries).
 `;
@@ -20,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   logs: logsCommand,
   supervise: superviseCommand,
+  smoke: smokeCommand,
+  'build-image': buildImageCommand,
 };
 
 export async function main(argv: string[], ctx: Context): Promise<number> {
