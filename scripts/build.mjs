@@ -54,3 +54,19 @@ for (const name of readdirSync(join(root, 'actions'))) {
 
 await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
 console.log(`built ${entries.length} bundles`);
+
+if (process.argv.includes('--check')) {
+  // The committed action bundles must be what the sources build to (GitHub runs dist/, not src/).
+  let stale = '';
+  try {
+    stale = execFileSync('git', ['status', '--porcelain', '--', 'actions/*/dist'], { cwd: root }).toString().trim();
+  } catch (err) {
+    console.error(`check-dist: git status failed: ${err.message}`);
+    process.exit(1);
+  }
+  if (stale) {
+    console.error(`check-dist: these bundles differ from what the sources build to; run "npm run build" and commit them:\n${stale}`);
+    process.exit(1);
+  }
+  console.log('check-dist: every committed action bundle matches its sources');
+}
