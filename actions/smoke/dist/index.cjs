@@ -28073,6 +28073,7 @@ function scheduleOf(mix) {
 async function runLoad(o) {
   const schedule = scheduleOf(o.mix);
   const stats = new Map(o.mix.map((e) => [e.name, new EndpointStats()]));
+  const service = new EndpointStats();
   const created = [];
   const total = totalSeconds(o.phases);
   const inFlight = /* @__PURE__ */ new Set();
@@ -28087,13 +28088,16 @@ async function runLoad(o) {
     const spec = endpoint.make(n, o.ids, created);
     if (!spec) return;
     const due = start + dueAt(o.phases, n) * 1e3;
-    maxLag = Math.max(maxLag, performance.now() - due);
+    const sentAt = performance.now();
+    maxLag = Math.max(maxLag, sentAt - due);
     sent += 1;
     const p = o.client.request(o.base, spec).then(
       (res) => {
-        const latencyMs = performance.now() - due;
+        const now = performance.now();
+        const latencyMs = now - due;
         stats.get(endpoint.name).record(latencyMs, res.status);
-        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, status: res.status });
+        service.record(now - sentAt, res.status);
+        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, serviceMs: now - sentAt, status: res.status });
         if (res.status >= 400) failed += 1;
         if (spec.method === "POST" && spec.path === "/api/session" && res.status === 201) {
           const id = JSON.parse(res.body).id;
@@ -28102,9 +28106,12 @@ async function runLoad(o) {
       },
       (err) => {
         failed += 1;
-        const latencyMs = performance.now() - due;
-        stats.get(endpoint.name).record(latencyMs, 0, /timed out/.test(err.message) ? "timeout" : "error");
-        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, status: 0, error: err.message });
+        const now = performance.now();
+        const latencyMs = now - due;
+        const kind = /timed out/.test(err.message) ? "timeout" : "error";
+        stats.get(endpoint.name).record(latencyMs, 0, kind);
+        service.record(now - sentAt, 0, kind);
+        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, serviceMs: now - sentAt, status: 0, error: err.message });
       }
     );
     const tracked = p.finally(() => {
@@ -28147,6 +28154,7 @@ async function runLoad(o) {
     maxSendLagMs: maxLag,
     endpoints,
     overall: overall.summary(),
+    overallService: service.summary(),
     leftover: created
   };
 }

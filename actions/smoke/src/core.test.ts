@@ -90,7 +90,7 @@ function result(overrides: Partial<SmokeResult> = {}): SmokeResult {
     verdict: 'pass',
     failureReason: null,
     checks: [{ name: 'ping', title: 'GET /ping answers pong', verdict: 'pass', detail: 'pong', ms: 1 }],
-    load: { seconds: 1, phases: [{ rate: 1, seconds: 1 }], scheduled: 1, sent: 1, achievedRate: 1, maxSendLagMs: 0, endpoints: { '/ping': sum }, overall: sum },
+    load: { seconds: 1, phases: [{ rate: 1, seconds: 1 }], scheduled: 1, sent: 1, achievedRate: 1, maxSendLagMs: 0, endpoints: { '/ping': sum }, overall: sum, overallService: sum },
     thresholds: [],
     ...overrides,
   };

@@ -7,6 +7,8 @@ import type { NewSession } from './inputs.js';
 
 /** Row limit of the customer and session lists (the contract: at most 100,000). */
 export const LIST_LIMIT = 100_000;
+/** Rows per chunk written while a list streams. */
+const LIST_CHUNK_ROWS = 2000;
 
 const asText = { getTypeParser: () => (value: string) => value };
 
@@ -73,15 +75,38 @@ export class Repository {
     return result.rows as unknown as Row[];
   }
 
-  /** A JSON array of every row of q, rendered as the rows arrive (a long list is never held as row objects). */
-  private async list(q: { name: string; text: string }, render: (r: Row) => string, settings?: Record<string, string>): Promise<string> {
-    const parts: string[] = [];
-    await this.db.eachRow({ ...q, rowMode: 'array', types: asText }, (row) => parts.push(render(row as Row)), settings);
-    return `[${parts.join(',')}]`;
+  /**
+   * Streams a JSON array of every row of q: rows are rendered as they arrive and handed to `write` in chunks,
+   * so the query, the rendering and the transfer overlap, and a long list is never held as row objects.
+   */
+  private async list(
+    q: { name: string; text: string },
+    render: (r: Row) => string,
+    write: (chunk: string) => void,
+    settings?: Record<string, string>,
+  ): Promise<void> {
+    let batch: string[] = [];
+    let opened = false;
+    const flush = () => {
+      if (batch.length === 0) return;
+      write(`${opened ? ',' : '['}${batch.join(',')}`);
+      opened = true;
+      batch = [];
+    };
+    await this.db.eachRow(
+      { ...q, rowMode: 'array', types: asText },
+      (row) => {
+        batch.push(render(row as Row));
+        if (batch.length >= LIST_CHUNK_ROWS) flush();
+      },
+      settings,
+    );
+    flush();
+    write(opened ? ']' : '[]');
   }
 
-  async movies(): Promise<string> {
-    return this.list(Q.movies, movieJson);
+  movies(write: (chunk: string) => void): Promise<void> {
+    return this.list(Q.movies, movieJson, write);
   }
 
   async movie(id: string): Promise<string | null> {
@@ -89,8 +114,8 @@ export class Repository {
     return row ? movieJson(row) : null;
   }
 
-  async customers(): Promise<string> {
-    return this.list(Q.customers, customerJson);
+  customers(write: (chunk: string) => void): Promise<void> {
+    return this.list(Q.customers, customerJson, write);
   }
 
   async customer(id: string): Promise<string | null> {
@@ -98,9 +123,9 @@ export class Repository {
     return row ? customerJson(row) : null;
   }
 
-  async sessions(): Promise<string> {
+  sessions(write: (chunk: string) => void): Promise<void> {
     // Memoize on the customer lookup costs more than it saves here (customer ids barely repeat).
-    return this.list(Q.sessions, sessionJson, { enable_memoize: 'off' });
+    return this.list(Q.sessions, sessionJson, write, { enable_memoize: 'off' });
   }
 
   async session(id: string): Promise<string | null> {

@@ -23,7 +23,10 @@ export interface LoadOptions {
 export interface Sample {
   endpoint: string;
   due: number;
+  /** From the moment the request was due (what users of a paced service see). */
   latencyMs: number;
+  /** From the moment it was actually sent (the server's share; what wrk reports). */
+  serviceMs: number;
   /** 0 for a network error or timeout. */
   status: number;
   error?: string;
@@ -51,6 +54,8 @@ export interface LoadResult {
   maxSendLagMs: number;
   endpoints: Record<string, Summary>;
   overall: Summary;
+  /** Overall latency from the actual send instead of the due time: the difference is the generator's own lag. */
+  overallService: Summary;
   /** Sessions the load created and could not delete in the run (deleted afterwards by the caller). */
   leftover: number[];
 }
@@ -58,6 +63,7 @@ export interface LoadResult {
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const schedule = scheduleOf(o.mix);
   const stats = new Map(o.mix.map((e) => [e.name, new EndpointStats()]));
+  const service = new EndpointStats();
   const created: number[] = [];
   const total = totalSeconds(o.phases);
   const inFlight = new Set<Promise<void>>();
@@ -73,13 +79,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const spec = endpoint.make(n, o.ids, created);
     if (!spec) return;
     const due = start + dueAt(o.phases, n) * 1000;
-    maxLag = Math.max(maxLag, performance.now() - due);
+    const sentAt = performance.now();
+    maxLag = Math.max(maxLag, sentAt - due);
     sent += 1;
     const p = o.client.request(o.base, spec).then(
       (res) => {
-        const latencyMs = performance.now() - due;
+        const now = performance.now();
+        const latencyMs = now - due;
         stats.get(endpoint.name)!.record(latencyMs, res.status);
-        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, status: res.status });
+        service.record(now - sentAt, res.status);
+        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, serviceMs: now - sentAt, status: res.status });
         if (res.status >= 400) failed += 1;
         if (spec.method === 'POST' && spec.path === '/api/session' && res.status === 201) {
           const id = (JSON.parse(res.body) as { id?: number }).id;
@@ -88,9 +97,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       },
       (err: Error) => {
         failed += 1;
-        const latencyMs = performance.now() - due;
-        stats.get(endpoint.name)!.record(latencyMs, 0, /timed out/.test(err.message) ? 'timeout' : 'error');
-        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, status: 0, error: err.message });
+        const now = performance.now();
+        const latencyMs = now - due;
+        const kind = /timed out/.test(err.message) ? 'timeout' : 'error';
+        stats.get(endpoint.name)!.record(latencyMs, 0, kind);
+        service.record(now - sentAt, 0, kind);
+        o.onSample?.({ endpoint: endpoint.name, due, latencyMs, serviceMs: now - sentAt, status: 0, error: err.message });
       },
     );
     const tracked = p.finally(() => {
@@ -135,6 +147,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     maxSendLagMs: maxLag,
     endpoints,
     overall: overall.summary(),
+    overallService: service.summary(),
     leftover: created,
   };
 }
