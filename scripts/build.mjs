@@ -59,7 +59,11 @@ if (process.argv.includes('--check')) {
   // The committed action bundles must be what the sources build to (GitHub runs dist/, not src/).
   let stale = '';
   try {
-    stale = execFileSync('git', ['status', '--porcelain', '--', 'actions/*/dist'], { cwd: root }).toString().trim();
+    // Literal directories: a glob pathspec like actions/*/dist would not match the files inside them.
+    const dists = readdirSync(join(root, 'actions'))
+      .map((name) => join('actions', name, 'dist'))
+      .filter((dir) => existsSync(join(root, dir)));
+    stale = execFileSync('git', ['status', '--porcelain', '--', ...dists], { cwd: root }).toString().trim();
   } catch (err) {
     console.error(`check-dist: git status failed: ${err.message}`);
     process.exit(1);
