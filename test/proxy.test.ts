@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFeatures, testConfig } from '../proxy/src/nginx.js';
-import { DEFAULT_HEALTH, render } from '../proxy/src/render.js';
+import { PROXY_DEFAULTS, render } from '../proxy/src/render.js';
 import { eventually, ROOT } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
 
@@ -202,13 +202,7 @@ describe('configuration', () => {
       runDir: dir,
       user: null,
       workerProcesses: 'auto',
-      health: DEFAULT_HEALTH,
-      connectTimeoutMs: 300,
-      readTimeoutMs: 1000,
-      listReadTimeoutMs: 30_000,
-      cacheFreshSeconds: 30,
-      maxStaleSeconds: 60,
-      bodyLimit: '16k',
+      ...PROXY_DEFAULTS,
     });
     writeFileSync(join(dir, 'nginx.conf'), text);
     await expect(testConfig(features.binary, join(dir, 'nginx.conf'), dir)).resolves.toContain('test is successful');

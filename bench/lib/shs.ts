@@ -2,26 +2,24 @@
 // instance on a free port.
 import { join } from 'node:path';
 import { freePort } from '../../stack/src/ports.js';
+import { shsBin, shsEnv } from '../../stack/src/shs-cli.js';
 import type { BenchContext } from './harness.js';
 import { waitForOk } from './http.js';
 import type { BenchDatabase } from './postgres.js';
 import { type CommandResult, runCommand, startBackground } from './process.js';
 import { ROOT } from './paths.js';
 
-const SHS_BIN = join(ROOT, 'bin', 'shs.mjs');
+const SHS_BIN = shsBin(ROOT);
 
-/** The caller's environment without its SHS_* variables (the service rejects unknown ones), plus ours. */
-function shsEnv(db: BenchDatabase, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SHS_')) env[k] = v;
-  return {
-    ...env,
+/** The environment for `shs` against a bench database. */
+function dbEnv(db: BenchDatabase, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return shsEnv({
     SHS_DATABASE_HOSTS: `${db.host}:${db.port}`,
     SHS_DATABASE_NAME: db.name,
     SHS_DATABASE_USER: db.user,
     SHS_DATABASE_PASSWORD: db.password,
     ...extra,
-  };
+  });
 }
 
 export interface PrepareRun {
@@ -44,7 +42,7 @@ export function parsePrepareOutput(stdout: string, stderr: string): Omit<Prepare
 /** `shs prepare_db --scale <scale> [--force]`. */
 export async function prepareDb(db: BenchDatabase, options: { scale: number; force: boolean }): Promise<PrepareRun> {
   const args = [SHS_BIN, 'prepare_db', '--scale', String(options.scale), ...(options.force ? ['--force'] : [])];
-  const r: CommandResult = await runCommand(process.execPath, args, { env: shsEnv(db), timeoutMs: 15 * 60_000 });
+  const r: CommandResult = await runCommand(process.execPath, args, { env: dbEnv(db), timeoutMs: 15 * 60_000 });
   return { wallSeconds: r.seconds, ...parsePrepareOutput(r.stdout, r.stderr) };
 }
 
@@ -64,7 +62,7 @@ export interface Service {
 /** Starts one `shs run_server` instance (request logging off) and waits until /ping answers 200. */
 export async function startService(ctx: BenchContext, db: BenchDatabase, extra: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
-  const env = shsEnv(db, {
+  const env = dbEnv(db, {
     SHS_SERVER_HOST: '127.0.0.1',
     SHS_SERVER_PORT: String(port),
     SHS_SERVER_INSTANCE_ID: `bench-${port}`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFeatures } from './nginx.js';
-import { DEFAULT_HEALTH, fill, render, RenderError, type ProxyOptions } from './render.js';
+import { DEFAULT_HEALTH, fill, PROXY_DEFAULTS, render, RenderError, type ProxyOptions } from './render.js';
 
 const template = readFileSync(join(import.meta.dirname, '..', 'nginx.conf.template'), 'utf8');
 const base: ProxyOptions = {
@@ -18,13 +18,7 @@ const base: ProxyOptions = {
   runDir: '/run/proxy',
   user: null,
   workerProcesses: 'auto',
-  health: DEFAULT_HEALTH,
-  connectTimeoutMs: 300,
-  readTimeoutMs: 1000,
-  listReadTimeoutMs: 30_000,
-  cacheFreshSeconds: 30,
-  maxStaleSeconds: 60,
-  bodyLimit: '16k',
+  ...PROXY_DEFAULTS,
 };
 
 describe('fill', () => {

@@ -38,6 +38,17 @@ export interface ProxyOptions {
 
 export const DEFAULT_HEALTH = { intervalMs: 500, timeoutMs: 400, rise: 2, fall: 2 } as const;
 
+/** The contract's tuning, the same wherever the proxy runs (see proxy/README.md for why these values). */
+export const PROXY_DEFAULTS = {
+  health: DEFAULT_HEALTH,
+  connectTimeoutMs: 300,
+  readTimeoutMs: 1000,
+  listReadTimeoutMs: 30_000,
+  cacheFreshSeconds: 30,
+  maxStaleSeconds: 60,
+  bodyLimit: '16k',
+} as const satisfies Partial<ProxyOptions>;
+
 export class RenderError extends Error {
   override name = 'RenderError';
 }

@@ -7,11 +7,12 @@ import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rm
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
-import { DEFAULT_HEALTH, render } from '../../proxy/src/render.js';
+import { PROXY_DEFAULTS, render } from '../../proxy/src/render.js';
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
 import { findPrometheus, prometheusConfig } from './prometheus.js';
 import { DEFAULT_SUPERVISOR, readStatus, type ProgramSpec, type SupervisorConfig } from './supervisor.js';
+import { runShs, shsBin, shsEnv } from './shs-cli.js';
 import { ensureSelfSigned } from './tls.js';
 
 export interface StackOptions {
@@ -92,22 +93,6 @@ export function alive(pid: number | null | undefined): boolean {
   }
 }
 
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith('SHS_') && v !== undefined)) as Record<string, string>;
-}
-
-function runShs(root: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin/shs.mjs'), ...args], { env: cleanEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function choosePorts(previous: Ports | undefined, options: StackOptions, pgPort: number): Promise<Ports> {
   const keep = async (wanted: number, old: number | undefined) => (wanted > 0 ? wanted : old ?? (await freePort()));
   const instances: number[] = [];
@@ -157,13 +142,7 @@ async function prepareProxy(options: StackOptions, ports: Ports): Promise<{ spec
     runDir: dir,
     user: user.directive,
     workerProcesses: 2,
-    health: DEFAULT_HEALTH,
-    connectTimeoutMs: 300,
-    readTimeoutMs: 1000,
-    listReadTimeoutMs: 30_000,
-    cacheFreshSeconds: 30,
-    maxStaleSeconds: 60,
-    bodyLimit: '16k',
+    ...PROXY_DEFAULTS,
     errorLog: join(stackPaths(options.stateDir).logs, 'proxy.log'),
     accessLog: join(stackPaths(options.stateDir).logs, 'proxy-access.log'),
   });
@@ -196,7 +175,7 @@ async function startSupervisor(options: StackOptions, configFile: string): Promi
   const child = spawn(process.execPath, [join(options.root, 'cli/dist/pipeline.cjs'), 'supervise', '--config', configFile], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: cleanEnv(),
+    env: shsEnv(),
   });
   closeSync(fd);
   child.unref();
@@ -253,7 +232,7 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
   const programs: ProgramSpec[] = ports.instances.map((port, i) => ({
     name: `shs-${i + 1}`,
     command: process.execPath,
-    args: [join(root, 'bin/shs.mjs'), 'run_server', '--config', paths.shsConfig],
+    args: [shsBin(root), 'run_server', '--config', paths.shsConfig],
     env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i + 1}` },
     log: join(paths.logs, `shs-${i + 1}.log`),
     health: { url: `http://127.0.0.1:${port}/ping`, expect: 'pong' },

@@ -3,33 +3,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../stack/src/ports.js';
+import { runShs, shsBin, shsEnv, type ShsResult } from '../../stack/src/shs-cli.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHS_BIN = join(ROOT, 'bin', 'shs.mjs');
+export const SHS_BIN = shsBin(ROOT);
 
-/** The environment without any SHS_* variable of the caller (the service rejects unknown ones). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SHS_')) env[k] = v;
-  return { ...env, ...extra };
-}
+export type { ShsResult as CliResult } from '../../stack/src/shs-cli.js';
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SHS_BIN, ...args], { env: cleanEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<ShsResult> {
+  return runShs(ROOT, args, env);
 }
 
 export interface RunningService {
@@ -47,7 +29,7 @@ export interface RunningService {
 export async function startService(env: Record<string, string>): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, [SHS_BIN, 'run_server'], {
-    env: cleanEnv({ SHS_SERVER_HOST: '127.0.0.1', SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `test-${port}`, ...env }),
+    env: shsEnv({ SHS_SERVER_HOST: '127.0.0.1', SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `test-${port}`, ...env }),
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
