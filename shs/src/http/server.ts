@@ -125,11 +125,11 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
   };
   app.addHook('onResponse', async (req, reply) => record(req, reply.statusCode, reply.elapsedTime));
   // A client (or proxy) that gave up before the answer: counted as 499, like nginx does.
-  app.addHook('onRequestAbort', async (req) => record(req, 499, performance.now() - requestStart.get(req)!));
   const requestStart = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (req) => {
     requestStart.set(req, performance.now());
   });
+  app.addHook('onRequestAbort', async (req) => record(req, 499, performance.now() - (requestStart.get(req) ?? performance.now())));
 
   // Fault switch effects, before any route runs (the switch itself stays reachable).
   app.addHook('onRequest', async (req, reply) => {
