@@ -23,6 +23,7 @@ export interface Config {
     connect_timeout_ms: number;
     statement_timeout_ms: number;
     ssl: boolean;
+    ssl_ca_file: string;
   };
   long_dummy: { delay_ms: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; requests: boolean };
@@ -61,7 +62,8 @@ const FIELDS: readonly Field[] = [
   { path: ['database', 'pool_size'], kind: { type: 'int', min: 1, max: 1000 }, doc: 'connections per instance' },
   { path: ['database', 'connect_timeout_ms'], kind: { type: 'int', min: 50, max: 60_000 }, doc: 'connection attempt timeout' },
   { path: ['database', 'statement_timeout_ms'], kind: { type: 'int', min: 0, max: 3_600_000 }, doc: 'server-side statement timeout (0: none)' },
-  { path: ['database', 'ssl'], kind: { type: 'bool' }, doc: 'connect with TLS' },
+  { path: ['database', 'ssl'], kind: { type: 'bool' }, doc: 'connect with TLS, verifying the server certificate' },
+  { path: ['database', 'ssl_ca_file'], kind: { type: 'string', allowEmpty: true }, doc: 'CA certificate (PEM) the server must chain to; empty: the system CAs' },
   { path: ['long_dummy', 'delay_ms'], kind: { type: 'int', min: 1000, max: 60_000 }, doc: 'how long /long_dummy takes (over 1 s by contract)' },
   { path: ['log', 'level'], kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, doc: 'lowest level written' },
   { path: ['log', 'requests'], kind: { type: 'bool' }, doc: 'one JSON line per request' },
@@ -82,6 +84,7 @@ export function defaultConfig(): Config {
       connect_timeout_ms: 1000,
       statement_timeout_ms: 30_000,
       ssl: false,
+      ssl_ca_file: '',
     },
     long_dummy: { delay_ms: 1100 },
     log: { level: 'info', requests: true },
@@ -242,6 +245,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     }
   }
   return { config, source };
+}
+
+/** TLS options for pg: off, or verified against the system CAs or database.ssl_ca_file (read once). */
+export function databaseTls(db: Config['database'], readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): false | { ca?: string; rejectUnauthorized: true } {
+  if (!db.ssl) return false;
+  if (db.ssl_ca_file === '') return { rejectUnauthorized: true };
+  try {
+    return { ca: readFile(db.ssl_ca_file), rejectUnauthorized: true };
+  } catch (err) {
+    throw new ConfigError(`database.ssl_ca_file: cannot read ${db.ssl_ca_file}: ${(err as Error).message}`);
+  }
 }
 
 /** The config with every secret replaced, safe to print or log. */

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { ConfigError, defaultConfig, loadConfig, redacted, renderConfig, type Config } from './config.js';
+import { ConfigError, databaseTls, defaultConfig, loadConfig, redacted, renderConfig, type Config } from './config.js';
 import { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { DEFAULT_SEED, RefusedError, prepareDatabase } from './db/prepare.js';
@@ -49,7 +49,7 @@ async function adminClient(config: Config): Promise<pg.Client> {
       database: config.database.name,
       user: config.database.user,
       password: config.database.password,
-      ssl: config.database.ssl ? { rejectUnauthorized: false } : false,
+      ssl: databaseTls(config.database),
       connectionTimeoutMillis: Math.max(config.database.connect_timeout_ms, 5000),
       application_name: 'shs-admin',
     });

@@ -18,6 +18,8 @@ export interface PostgresOptions {
   port?: number;
   /** Trade crash safety for speed (tests): fsync off. */
   fast?: boolean;
+  /** Serve TLS with this certificate and key (PEM files; copied into the data directory on initdb). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface PostgresInfo {
@@ -132,7 +134,7 @@ export class PostgresServer {
       dataDir,
       logFile: join(dir, 'postgres.log'),
     });
-    if (fresh) await server.init(passwordFile, options.fast ?? false);
+    if (fresh) await server.init(passwordFile, options.fast ?? false, options.tls);
     await server.setPort(port);
     if (!(await server.isRunning())) {
       if (server.user) {
@@ -144,7 +146,7 @@ export class PostgresServer {
     return server;
   }
 
-  private async init(passwordFile: string, fast: boolean): Promise<void> {
+  private async init(passwordFile: string, fast: boolean, tls?: { certFile: string; keyFile: string }): Promise<void> {
     mkdirSync(this.info.dataDir, { recursive: true, mode: 0o700 });
     // initdb reads the password file as the service user.
     const pwCopy = join(this.info.dataDir, '..', '.initdb.pw');
@@ -183,7 +185,16 @@ export class PostgresServer {
       fast ? 'full_page_writes = off' : '',
       `log_line_prefix = '%m [%p] '`,
       `timezone = 'UTC'`,
+      tls ? 'ssl = on' : '',
     ].filter(Boolean);
+    if (tls) {
+      // PostgreSQL wants its key owned by the server's user and private.
+      for (const [from, to, mode] of [[tls.certFile, 'server.crt', 0o644], [tls.keyFile, 'server.key', 0o600]] as const) {
+        const dest = join(this.info.dataDir, to);
+        writeFileSync(dest, readFileSync(from), { mode });
+        if (this.user) chownSync(dest, this.user.uid, this.user.gid);
+      }
+    }
     writeFileSync(join(this.info.dataDir, 'postgresql.conf'), `\n# shs-delivery\n${settings.join('\n')}\n`, { flag: 'a' });
   }
 

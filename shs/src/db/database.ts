@@ -3,7 +3,7 @@
 // reached a server (the connection could not be made) it is retried once there, which is always safe.
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { parseHost } from '../config.js';
+import { databaseTls, parseHost } from '../config.js';
 
 export interface Query {
   /** Prepared-statement name: the statement is parsed once per connection. */
@@ -82,11 +82,13 @@ export class Database {
   private failovers = 0;
   private healthInFlight: Promise<void> | null = null;
   private closed = false;
+  private readonly tls: ReturnType<typeof databaseTls>;
 
   constructor(
     private readonly cfg: Config['database'],
     private readonly events: DatabaseEvents = {},
   ) {
+    this.tls = databaseTls(cfg);
     this.hosts = cfg.hosts.map((h, i) => this.makePools(h, i));
   }
 
@@ -98,7 +100,7 @@ export class Database {
       database: this.cfg.name,
       user: this.cfg.user,
       password: this.cfg.password,
-      ssl: this.cfg.ssl ? { rejectUnauthorized: false } : false,
+      ssl: this.tls,
       connectionTimeoutMillis: this.cfg.connect_timeout_ms,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
