@@ -10,6 +10,7 @@ import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
 import { PROXY_DEFAULTS, render } from '../../proxy/src/render.js';
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
+import { processAlive } from './process-alive.js';
 import { findPrometheus, prometheusConfig } from './prometheus.js';
 import { DEFAULT_SUPERVISOR, readStatus, type ProgramSpec, type SupervisorConfig } from './supervisor.js';
 import { runShs, shsBin, shsEnv } from './shs-cli.js';
@@ -83,15 +84,6 @@ function writeState(stateDir: string, state: StackState): void {
   writeFileSync(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-export function alive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function choosePorts(previous: Ports | undefined, options: StackOptions, pgPort: number): Promise<Ports> {
   const keep = async (wanted: number, old: number | undefined) => (wanted > 0 ? wanted : old ?? (await freePort()));
@@ -183,10 +175,10 @@ async function startSupervisor(options: StackOptions, configFile: string): Promi
 }
 
 async function stopSupervisor(pid: number | null, progress: (m: string) => void): Promise<void> {
-  if (!alive(pid)) return;
+  if (!processAlive(pid)) return;
   process.kill(pid!, 'SIGTERM');
-  for (let i = 0; i < 300 && alive(pid); i++) await sleep(50);
-  if (alive(pid)) process.kill(pid!, 'SIGKILL');
+  for (let i = 0; i < 300 && processAlive(pid); i++) await sleep(50);
+  if (processAlive(pid)) process.kill(pid!, 'SIGKILL');
   progress('supervisor: stopped (and everything it ran)');
 }
 
@@ -258,10 +250,10 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
   const configHash = hash(configText + readFileSync(join(paths.proxy, 'nginx.conf'), 'utf8'));
 
   let supervisorPid = previous?.supervisorPid ?? null;
-  if (alive(supervisorPid) && previous?.configHash === configHash) {
+  if (processAlive(supervisorPid) && previous?.configHash === configHash) {
     progress(`supervisor: already running (pid ${supervisorPid}) with this configuration`);
   } else {
-    if (alive(supervisorPid)) {
+    if (processAlive(supervisorPid)) {
       progress('supervisor: configuration changed, restarting the stack');
       await stopSupervisor(supervisorPid, progress);
     }
@@ -288,7 +280,7 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
     const line = waiting.length ? `waiting for ${waiting.join(', ')}` : 'waiting for the proxy to route /ping';
     if (line !== reported) progress(line);
     reported = line;
-    if (!alive(supervisorPid)) throw new Error(`the supervisor exited; see ${join(paths.logs, 'supervisor.log')}`);
+    if (!processAlive(supervisorPid)) throw new Error(`the supervisor exited; see ${join(paths.logs, 'supervisor.log')}`);
     if (Date.now() > deadline) throw new Error(`${line} after 60 s; see the logs in ${paths.logs}`);
     await sleep(200);
   }
@@ -310,7 +302,7 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
     url: pg ? `postgresql://127.0.0.1:${pg.info.port}/${DB.name}` : null,
     detail: pgPid ? `data in ${pg!.info.dataDir}` : pg ? 'not running' : 'not initialised',
   });
-  const supervisorAlive = alive(state?.supervisorPid);
+  const supervisorAlive = processAlive(state?.supervisorPid);
   result.push({
     name: 'supervisor',
     state: supervisorAlive ? 'running' : 'stopped',

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './ports.js';
+import { processAlive } from './process-alive.js';
 
 const run = promisify(execFile);
 
@@ -104,12 +105,7 @@ export class PostgresServer {
     const file = join(this.info.dataDir, 'postmaster.pid');
     if (!existsSync(file)) return null;
     const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
-    }
+    return processAlive(pid) ? pid : null;
   }
 
   /** Initialises dir on first use, then starts the server (a no-op if it is already running). */

@@ -28167,6 +28167,9 @@ function entryPoints(target, httpsUrl, httpUrl) {
     httpUrl: httpUrl ?? (t.protocol === "http:" ? target : null)
   };
 }
+function withoutLeftover({ leftover: _, ...report }) {
+  return report;
+}
 async function runSmoke(o) {
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const client = new HttpClient2({ timeoutMs: o.timeoutMs, insecure: o.insecure, ...o.caFile ? { caFile: o.caFile } : {}, maxSockets: 512 });
@@ -28192,7 +28195,6 @@ async function runSmoke(o) {
   } finally {
     client.close();
   }
-  const { leftover: _leftover, ...loadReport } = load ?? { leftover: [] };
   return {
     version: RESULT_VERSION,
     environment: o.environment,
@@ -28201,7 +28203,7 @@ async function runSmoke(o) {
     finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
     ...verdictOf(checks, thresholds, error3),
     checks,
-    load: load ? loadReport : null,
+    load: load ? withoutLeftover(load) : null,
     thresholds: thresholds.map((t) => ({ source: t.threshold.source, actual: t.actual, ok: t.ok }))
   };
 }

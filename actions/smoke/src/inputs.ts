@@ -1,22 +1,15 @@
 // The action's inputs, read once and validated in code (GitHub does not enforce `required`); errors name the input.
 import { parseProfile, type Phase } from './load/profile.js';
+import type { SmokeOptions } from './smoke.js';
 import { DEFAULT_THRESHOLDS, parseThresholds, type Threshold } from './thresholds.js';
 
-export interface Inputs {
-  target: string;
-  httpsUrl: string | null;
-  httpUrl: string | null;
-  insecure: boolean;
-  caFile: string | null;
-  phases: Phase[] | null;
-  thresholds: Threshold[];
+/** What the run itself takes (see SmokeOptions), and what only the action's reporting needs. */
+export interface Inputs extends Pick<SmokeOptions, 'environment' | 'target' | 'httpsUrl' | 'httpUrl' | 'insecure' | 'caFile' | 'phases' | 'thresholds' | 'timeoutMs'> {
   baseline: string | null;
   resultFile: string;
-  environment: string;
   comment: boolean;
   githubToken: string;
   commentAuthor: string;
-  timeoutMs: number;
 }
 
 export class InputError extends Error {

@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { down, stackPaths, stackPorts, status, up, type ComponentStatus } from '../../../stack/src/local.js';
-import { checkLine } from '../../../actions/smoke/src/report/terminal.js';
+import { textTable } from '../../../actions/common/src/text-table.js';
+import { checkLine, checksTable } from '../../../actions/smoke/src/report/terminal.js';
 import { runSmoke } from '../../../actions/smoke/src/smoke.js';
 import { Supervisor, type SupervisorConfig } from '../../../stack/src/supervisor.js';
 import type { Context } from '../context.js';
-import { table } from '../table.js';
 
 export const STACK_USAGE = `  up [options]        start the local stack: PostgreSQL, SHS instances, the proxy (HTTP, HTTPS with a
                       self-signed certificate), Prometheus when installed, and a supervisor that
@@ -23,10 +23,10 @@ export const STACK_USAGE = `  up [options]        start the local stack: Postgre
                       the last lines of a component's log (postgres, supervisor, shs-1, proxy, ...)`;
 
 function statusTable(components: ComponentStatus[]): string {
-  return table(
+  return `${textTable(
     ['component', 'state', 'pid', 'port', 'url', 'detail'],
     components.map((c) => [c.name, c.state, c.pid ? String(c.pid) : '-', c.port ? String(c.port) : '-', c.url ?? '-', c.detail]),
-  );
+  )}\n`;
 }
 
 function positiveInt(ctx: Context, flag: string, text: string, max: number): number {
@@ -67,7 +67,7 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
     thresholds: [],
     timeoutMs: 30_000,
   });
-  ctx.out(`\n${table(['check', 'result', 'detail'], result.checks.map((c) => [c.name, c.verdict === 'fail' ? 'FAIL' : c.verdict, c.detail]))}`);
+  ctx.out(`\n${checksTable(result.checks)}\n`);
   for (const c of result.checks.filter((x) => x.verdict === 'fail')) ctx.out(`${checkLine(c)}\n    ${c.evidence?.request ?? ''} -> ${c.evidence?.status ?? ''} ${c.evidence?.excerpt ?? ''}\n`);
   const failed = result.checks.filter((c) => c.verdict === 'fail').length;
   ctx.out(

@@ -1,12 +1,12 @@
 // The terminal sink: a live progress line while the load runs, then plain-text tables.
+import { textTable } from '../../../common/src/text-table.js';
 import type { CheckResult } from '../checks/checks.js';
 import type { Progress } from '../load/runner.js';
 import { round, type SmokeResult } from '../result.js';
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+/** The checks as a table: name, result, detail. */
+export function checksTable(checks: CheckResult[]): string {
+  return textTable(['check', 'result', 'detail'], checks.map((c) => [c.name, c.verdict === 'fail' ? 'FAIL' : c.verdict, c.detail]));
 }
 
 export function checkLine(c: CheckResult): string {
@@ -21,7 +21,7 @@ export function progressLine(p: Progress): string {
 
 export function renderText(r: SmokeResult): string {
   const out: string[] = [];
-  out.push(table(['check', 'result', 'detail'], r.checks.map((c) => [c.name, c.verdict === 'fail' ? 'FAIL' : c.verdict, c.detail])));
+  out.push(checksTable(r.checks));
   for (const c of r.checks.filter((x) => x.verdict === 'fail' && x.evidence))
     out.push(`\n${c.name}: ${c.evidence!.request} -> ${c.evidence!.status ?? 'no answer'}\n  ${c.evidence!.excerpt}`);
   if (r.load) {
@@ -34,10 +34,10 @@ export function renderText(r: SmokeResult): string {
       round(s.p99),
       round(s.max),
     ]);
-    out.push(`\n${table(['endpoint', 'requests', 'failed', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows)}`);
+    out.push(`\n${textTable(['endpoint', 'requests', 'failed', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows)}`);
     out.push(`sent ${r.load.sent} in ${round(r.load.seconds)} s (${round(r.load.achievedRate)}/s), largest send lag ${round(r.load.maxSendLagMs)} ms`);
   }
-  if (r.thresholds.length) out.push(`\n${table(['threshold', 'actual', 'result'], r.thresholds.map((t) => [t.source, t.actual === null ? 'no data' : round(t.actual), t.ok ? 'ok' : 'FAIL']))}`);
+  if (r.thresholds.length) out.push(`\n${textTable(['threshold', 'actual', 'result'], r.thresholds.map((t) => [t.source, t.actual === null ? 'no data' : round(t.actual), t.ok ? 'ok' : 'FAIL']))}`);
   out.push(`\nverdict: ${r.verdict.toUpperCase()}${r.failureReason ? ` (${r.failureReason})` : ''}`);
   return `${out.join('\n')}\n`;
 }
