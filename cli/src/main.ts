@@ -2,6 +2,7 @@
 import { downCommand, logsCommand, STACK_USAGE, statusCommand, superviseCommand, upCommand } from './commands/stack.js';
 import { BUILD_IMAGE_USAGE, buildImageCommand } from './commands/build-image.js';
 import { SMOKE_USAGE, smokeCommand } from './commands/smoke.js';
+import { DEPLOY_USAGE, deployCommand } from './commands/deploy.js';
 import { defaultContext, UsageError, type Context } from './context.js';
 
 const USAGE = `Usage: pipeline <command> [options]
@@ -10,9 +11,9 @@ Commands:
 ${STACK_USAGE}
 ${SMOKE_USAGE}
 ${BUILD_IMAGE_USAGE}
+${DEPLOY_USAGE}
   help                show this help
 
-deploy arrives with its issue.
 The SHS service has its own CLI: npx shs --help
 Environment: PIPELINE_STATE_DIR (default <repo>/.state), PIPELINE_PG_BINDIR (PostgreSQL binaries).
 `;
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   supervise: superviseCommand,
   smoke: smokeCommand,
   'build-image': buildImageCommand,
+  deploy: deployCommand,
 };
 
 export async function main(argv: string[], ctx: Context): Promise<number> {

@@ -1,0 +1,193 @@
+// The deploy core for the cloud target: install the pinned tool, init, plan into a saved plan, summarize it,
+// apply that very plan, read the outputs, then wait until every instance group has rolled out. No @actions/*
+// here: the action and the CLI are adapters that pass logging, grouping and credentials in.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { installTool, toolRelease, type InstalledTool, type ToolCache, type ToolName } from './install.js';
+import { summarizePlan, type PlanSummary } from './plan-summary.js';
+import { RolloutError, waitForRollout, type GroupRollout } from './rollout.js';
+import { Terraform, TerraformError, type LockInfo } from './terraform.js';
+
+export type DeployFailureReason =
+  | 'input'
+  | 'install-failed'
+  | 'init-failed'
+  | 'plan-failed'
+  | 'state-locked'
+  | 'apply-failed'
+  | 'output-failed'
+  | 'rollout-timeout'
+  | 'instances-unhealthy'
+  | 'local-failed'
+  | 'error';
+
+export class DeployError extends Error {
+  override name = 'DeployError';
+  constructor(
+    message: string,
+    readonly reason: DeployFailureReason,
+    readonly lockInfo?: LockInfo,
+  ) {
+    super(message);
+  }
+}
+
+export interface ToolChoice {
+  tool: ToolName;
+  version: string;
+  /** Use this binary as it is; nothing is downloaded. */
+  binary?: string;
+  /** Mirror with the vendor's release layout below it. */
+  baseUrl?: string;
+  cache: ToolCache;
+}
+
+export interface CloudDeployOptions {
+  image: string;
+  workingDirectory: string;
+  tool: ToolChoice;
+  backendConfig: string[];
+  variables: Record<string, string>;
+  varFiles: string[];
+  lockTimeout: string;
+  /** Stop after the plan (no apply, no rollout). */
+  planOnly: boolean;
+  /** Credentials and settings for the provider (YC_TOKEN, YC_FOLDER_ID, ...), passed in the environment. */
+  env: Record<string, string>;
+  /** IAM token for the Compute API (rollout polling); absent: the rollout cannot be watched. */
+  token?: () => Promise<string>;
+  computeApi?: string;
+  rolloutTimeoutMs: number;
+  rolloutIntervalMs?: number;
+  log: (line: string) => void;
+  phase: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** Called with each output value that terraform marks sensitive, before anything could print it. */
+  mask?: (secret: string) => void;
+}
+
+export interface DeployReport {
+  target: 'yandex' | 'local';
+  image: string;
+  digest: string;
+  tool?: { name: ToolName; version: string; path: string; fromCache: boolean };
+  plan?: PlanSummary;
+  changed?: boolean;
+  applied: boolean;
+  url: string;
+  httpsUrl: string;
+  caFile: string;
+  groupIds: Record<string, string>;
+  rollout: GroupRollout[];
+  folderId: string;
+  failureReason?: DeployFailureReason;
+  lockInfo?: LockInfo;
+  error?: string;
+  durationMs: number;
+}
+
+const DIGEST_REF = /^[a-z0-9.\-:]+(\/[a-z0-9._\-]+)+@sha256:[0-9a-f]{64}$/;
+
+/** An image reference by digest, registry/repository@sha256:<64 hex>. */
+export function checkImageReference(image: string): string {
+  if (!DIGEST_REF.test(image)) {
+    throw new DeployError(`image must be a reference by digest, registry/repository@sha256:<64 hex digits> (got "${image}")`, 'input');
+  }
+  return image.slice(image.indexOf('@') + 1);
+}
+
+export function emptyReport(target: 'yandex' | 'local', image: string): DeployReport {
+  return { target, image, digest: '', applied: false, url: '', httpsUrl: '', caFile: '', groupIds: {}, rollout: [], folderId: '', durationMs: 0 };
+}
+
+/** Instance group ids from the outputs: `instance_group_ids` as a map (name -> id) or a list. */
+export function groupIdsFrom(outputs: Record<string, { value: unknown }>): Record<string, string> {
+  const value = outputs.instance_group_ids?.value;
+  if (Array.isArray(value)) return Object.fromEntries(value.map((id, i) => [`group-${i + 1}`, String(id)]));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+  return {};
+}
+
+async function resolveTool(o: CloudDeployOptions): Promise<InstalledTool> {
+  const { tool } = o;
+  if (tool.binary) return { tool: tool.tool, version: '', path: resolve(tool.binary), sha256: '', fromCache: false };
+  try {
+    return await installTool({ release: toolRelease(tool.tool, tool.version, tool.baseUrl), cache: tool.cache, log: o.log });
+  } catch (err) {
+    throw new DeployError(`installing ${tool.tool} ${tool.version}: ${(err as Error).message}`, 'install-failed');
+  }
+}
+
+function rethrow(err: unknown): never {
+  if (err instanceof TerraformError) throw new DeployError(err.message, err.reason, err.lockInfo);
+  if (err instanceof RolloutError) throw new DeployError(err.message, err.reason);
+  throw err;
+}
+
+/** Deploys `image` with the terraform configuration in workingDirectory; fills `report` as it goes. */
+export async function deployCloud(o: CloudDeployOptions, report: DeployReport): Promise<DeployReport> {
+  report.digest = checkImageReference(o.image);
+  const installed = await o.phase('Install', () => resolveTool(o));
+  const tf = new Terraform({ binary: installed.path, cwd: o.workingDirectory, env: o.env, log: o.log, lockTimeout: o.lockTimeout });
+  const version = installed.version || (await tf.version().catch(() => ''));
+  report.tool = { name: installed.tool, version, path: installed.path, fromCache: installed.fromCache };
+  const scratch = mkdtempSync(join(tmpdir(), 'shs-deploy-'));
+  const planFile = join(scratch, 'tfplan');
+  try {
+    await o.phase('Init', () => tf.init(o.backendConfig)).catch(rethrow);
+    report.changed = await o.phase('Plan', () => tf.plan(planFile, { ...o.variables, image: o.image }, o.varFiles)).catch(rethrow);
+    report.plan = summarizePlan(await tf.showPlanJson(planFile).catch(rethrow));
+    if (o.planOnly) return report;
+    if (report.changed) {
+      await o.phase('Apply', () => tf.apply(planFile)).catch(rethrow);
+      report.applied = true;
+    } else {
+      o.log('no changes: nothing to apply');
+    }
+    const outputs = await tf.outputs().catch(rethrow);
+    for (const out of Object.values(outputs)) if (out.sensitive && o.mask) maskValue(out.value, o.mask);
+    report.url = typeof outputs.url?.value === 'string' ? outputs.url.value : '';
+    report.httpsUrl = typeof outputs.https_url?.value === 'string' ? outputs.https_url.value : '';
+    report.folderId = typeof outputs.folder_id?.value === 'string' ? outputs.folder_id.value : (o.env.YC_FOLDER_ID ?? '');
+    report.groupIds = groupIdsFrom(outputs);
+    const ids = Object.values(report.groupIds);
+    if (ids.length === 0) {
+      o.log('the configuration has no instance_group_ids output: no rollout to wait for');
+      return report;
+    }
+    if (!o.token) throw new DeployError('watching the rollout needs Yandex Cloud credentials (yc-sa-json-credentials, yc-iam-token or yc-sa-id)', 'input');
+    const token = o.token;
+    report.rollout = await o
+      .phase('Rollout', () =>
+        waitForRollout({
+          groupIds: ids,
+          token,
+          timeoutMs: o.rolloutTimeoutMs,
+          log: o.log,
+          ...(o.computeApi ? { apiBase: o.computeApi } : {}),
+          ...(o.rolloutIntervalMs ? { intervalMs: o.rolloutIntervalMs } : {}),
+        }),
+      )
+      .catch((err: unknown) => {
+        if (err instanceof RolloutError) report.rollout = err.groups;
+        return rethrow(err);
+      });
+    return report;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function maskValue(value: unknown, mask: (s: string) => void): void {
+  if (typeof value === 'string' && value) mask(value);
+  else if (Array.isArray(value)) value.forEach((v) => maskValue(v, mask));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => maskValue(v, mask));
+  else if (value !== null && value !== undefined) mask(String(value));
+}
+
+/** Records a failure on the report (the summary and the outputs are written from it either way). */
+export function recordFailure(report: DeployReport, err: unknown): void {
+  report.error = err instanceof Error ? err.message : String(err);
+  report.failureReason = err instanceof DeployError ? err.reason : (err as Error)?.name === 'InputError' ? 'input' : 'error';
+  if (err instanceof DeployError && err.lockInfo) report.lockInfo = err.lockInfo;
+}

@@ -1,0 +1,143 @@
+// The deploy action's inputs, read once and validated in code (action.yml's `required` is not enforced),
+// with errors that name the input. parseInputs is pure: tests call it with a map.
+import * as core from '@actions/core';
+import { DEFAULT_TOOL, DEFAULT_VERSIONS, isToolName, type ToolName } from './install.js';
+
+export type Target = 'yandex' | 'local';
+
+export interface Inputs {
+  target: Target;
+  image: string;
+  workingDirectory: string;
+  tool: ToolName;
+  toolVersion: string;
+  toolBinary?: string;
+  toolDownloadUrl?: string;
+  backendConfig: string[];
+  variables: Record<string, string>;
+  varFiles: string[];
+  lockTimeout: string;
+  rolloutTimeoutMs: number;
+  planOnly: boolean;
+  ycSaJsonCredentials?: string;
+  ycIamToken?: string;
+  ycSaId?: string;
+  ycCloudId?: string;
+  ycFolderId?: string;
+  computeApi?: string;
+  localHttpPort: number;
+  localHttpsPort: number;
+  localScale: number;
+  localInstances: number;
+}
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** One item per line; blank lines and # comments dropped. */
+export function lineList(value: string): string[] {
+  return value
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('#'));
+}
+
+/** key=value lines into a map; the key must be an identifier. */
+export function keyValues(name: string, value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lineList(value)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) throw new InputError(`${name}: expected key=value lines, got "${line.length > 60 ? `${line.slice(0, 60)}…` : line}"`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration such as 90s, 5m, 1h or 1h30m, in milliseconds. */
+export function parseDuration(name: string, value: string): number {
+  const v = value.trim();
+  if (!/^(\d+[smh])+$/.test(v)) throw new InputError(`${name}: expected a duration such as 90s, 20m or 1h30m, got "${value}"`);
+  let ms = 0;
+  for (const [, n, unit] of v.matchAll(/(\d+)([smh])/g)) ms += Number(n) * UNITS[unit!]!;
+  if (ms <= 0) throw new InputError(`${name}: must be longer than zero`);
+  return ms;
+}
+
+function bool(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new InputError(`${name}: expected true or false, got "${value}"`);
+}
+
+function integer(name: string, value: string, fallback: number, min: number, max: number): number {
+  if (!value.trim()) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${name}: expected an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+export function parseInputs(get: (name: string) => string): Inputs {
+  const opt = (name: string) => get(name).trim() || undefined;
+  const target = (opt('target') ?? 'yandex') as Target;
+  if (target !== 'yandex' && target !== 'local') throw new InputError(`target: expected yandex or local, got "${target}"`);
+  const image = opt('image') ?? '';
+  if (target === 'yandex' && !image) throw new InputError('image: required for the yandex target (registry/repository@sha256:..., the build-image output)');
+  const tool = opt('tool') ?? DEFAULT_TOOL;
+  if (!isToolName(tool)) throw new InputError(`tool: expected tofu or terraform, got "${tool}"`);
+  const scale = Number(opt('local-scale') ?? '0.02');
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new InputError(`local-scale: expected a number in (0, 10], got "${get('local-scale')}"`);
+  const lockTimeout = opt('lock-timeout') ?? '5m';
+  parseDuration('lock-timeout', lockTimeout);
+  const computeApi = opt('compute-api');
+  if (computeApi && !/^https?:\/\//.test(computeApi)) throw new InputError(`compute-api: expected an http(s) URL, got "${computeApi}"`);
+  const toolDownloadUrl = opt('tool-download-url');
+  if (toolDownloadUrl && !/^https?:\/\//.test(toolDownloadUrl)) throw new InputError(`tool-download-url: expected an http(s) URL, got "${toolDownloadUrl}"`);
+  const inputs: Inputs = {
+    target,
+    image,
+    workingDirectory: opt('working-directory') ?? 'terraform',
+    tool,
+    toolVersion: opt('tool-version') ?? DEFAULT_VERSIONS[tool],
+    backendConfig: lineList(get('backend-config')),
+    variables: keyValues('variables', get('variables')),
+    varFiles: lineList(get('var-files')),
+    lockTimeout,
+    rolloutTimeoutMs: parseDuration('rollout-timeout', opt('rollout-timeout') ?? '20m'),
+    planOnly: bool('plan-only', get('plan-only')),
+    localHttpPort: integer('local-http-port', get('local-http-port'), 18080, 0, 65535),
+    localHttpsPort: integer('local-https-port', get('local-https-port'), 18443, 0, 65535),
+    localScale: scale,
+    localInstances: integer('local-instances', get('local-instances'), 2, 1, 16),
+  };
+  if ('image' in inputs.variables) throw new InputError('variables: "image" is set by the image input; remove it from variables');
+  const optional = {
+    toolBinary: opt('tool-binary'),
+    toolDownloadUrl,
+    ycSaJsonCredentials: opt('yc-sa-json-credentials'),
+    ycIamToken: opt('yc-iam-token'),
+    ycSaId: opt('yc-sa-id'),
+    ycCloudId: opt('yc-cloud-id'),
+    ycFolderId: opt('yc-folder-id'),
+    computeApi,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (inputs as unknown as Record<string, string>)[k] = v;
+  return inputs;
+}
+
+/** Values of backend-config entries that are credentials (to mask before anything is printed). */
+export function backendSecrets(entries: string[]): string[] {
+  return entries
+    .map((e) => /^([^=]+)=(.*)$/.exec(e))
+    .filter((m): m is RegExpExecArray => !!m && /secret|access_key|token|password/i.test(m[1]!))
+    .map((m) => m[2]!)
+    .filter(Boolean);
+}
+
+/** The inputs of the running action. */
+export function getInputs(): Inputs {
+  return parseInputs((name) => core.getInput(name));
+}

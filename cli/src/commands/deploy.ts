@@ -1,0 +1,108 @@
+// `pipeline deploy`: the deploy action's core from the command line. Flags map onto the action's inputs and
+// go through the same validation, so both accept and refuse the same things.
+import { parseArgs } from 'node:util';
+import { DirectoryToolCache, defaultToolCacheRoot } from '../../../actions/deploy/src/directory-cache.js';
+import { parseInputs } from '../../../actions/deploy/src/inputs.js';
+import { planTable, planTotals } from '../../../actions/deploy/src/plan-summary.js';
+import { runDeploy } from '../../../actions/deploy/src/run-deploy.js';
+import type { DeployReport } from '../../../actions/deploy/src/deploy.js';
+import type { Context } from '../context.js';
+
+export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry/repo@sha256:...>] [--dir <terraform root>]
+         [--tool tofu|terraform] [--tool-version <v>] [--tool-binary <path>] [--tool-download-url <url>]
+         [--backend-config <k=v|file>]... [--var <name=value>]... [--var-file <file>]...
+         [--lock-timeout 5m] [--rollout-timeout 20m] [--plan-only] [--json]
+                      deploy an image by digest: yandex (default) runs terraform/OpenTofu in --dir
+                      (default terraform): init, plan, apply of that plan, then waits for the instance
+                      groups to roll out; local (re)starts the local stack (--port, --https-port,
+                      --scale, --instances as for up). The tool is installed once (SHA256SUMS checked)
+                      into SHS_TOOL_CACHE (default ~/.cache/shs-delivery/tools). Credentials from the
+                      environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID.
+                      Exit 0 deployed, 1 failed (the reason is printed; --json prints the report).`;
+
+export async function deployCommand(argv: string[], ctx: Context): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      target: { type: 'string', default: 'yandex' },
+      image: { type: 'string', default: '' },
+      dir: { type: 'string', default: 'terraform' },
+      tool: { type: 'string', default: '' },
+      'tool-version': { type: 'string', default: '' },
+      'tool-binary': { type: 'string', default: '' },
+      'tool-download-url': { type: 'string', default: '' },
+      'backend-config': { type: 'string', multiple: true, default: [] },
+      var: { type: 'string', multiple: true, default: [] },
+      'var-file': { type: 'string', multiple: true, default: [] },
+      'lock-timeout': { type: 'string', default: '' },
+      'rollout-timeout': { type: 'string', default: '' },
+      'plan-only': { type: 'boolean', default: false },
+      'compute-api': { type: 'string', default: '' },
+      port: { type: 'string', default: '' },
+      'https-port': { type: 'string', default: '' },
+      scale: { type: 'string', default: '' },
+      instances: { type: 'string', default: '' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const env = process.env;
+  const raw: Record<string, string> = {
+    target: values.target,
+    image: values.image,
+    'working-directory': values.dir,
+    tool: values.tool,
+    'tool-version': values['tool-version'],
+    'tool-binary': values['tool-binary'],
+    'tool-download-url': values['tool-download-url'],
+    'backend-config': values['backend-config'].join('\n'),
+    variables: values.var.join('\n'),
+    'var-files': values['var-file'].join('\n'),
+    'lock-timeout': values['lock-timeout'],
+    'rollout-timeout': values['rollout-timeout'],
+    'plan-only': String(values['plan-only']),
+    'compute-api': values['compute-api'],
+    'local-http-port': values.port,
+    'local-https-port': values['https-port'],
+    'local-scale': values.scale,
+    'local-instances': values.instances,
+    'yc-sa-json-credentials': env.YC_SA_JSON_CREDENTIALS ?? '',
+    'yc-iam-token': env.YC_IAM_TOKEN ?? '',
+    'yc-cloud-id': env.YC_CLOUD_ID ?? '',
+    'yc-folder-id': env.YC_FOLDER_ID ?? '',
+  };
+  let inputs;
+  try {
+    inputs = parseInputs((name) => raw[name] ?? '');
+  } catch (err) {
+    throw new ctx.UsageError((err as Error).message);
+  }
+  const secrets: string[] = [];
+  const redact = (line: string) => secrets.reduce((l, s) => (s ? l.split(s).join('***') : l), line);
+  const report = await runDeploy(inputs, {
+    workspace: process.cwd(),
+    stateDir: ctx.stateDir,
+    cache: new DirectoryToolCache(defaultToolCacheRoot()),
+    log: (l) => ctx.progress(redact(l)),
+    warn: (l) => ctx.progress(`warning: ${redact(l)}`),
+    phase: (name, fn) => {
+      ctx.progress(`== ${name}`);
+      return fn();
+    },
+    mask: (s) => secrets.push(s),
+  });
+  ctx.out(values.json ? `${redact(JSON.stringify(report, null, 2))}\n` : redact(describe(report)));
+  return report.failureReason ? 1 : 0;
+}
+
+function describe(r: DeployReport): string {
+  const lines = [''];
+  if (r.plan) lines.push(`plan: ${planTotals(r.plan)}`, planTable(r.plan), '');
+  for (const g of r.rollout) lines.push(`${g.name || g.id}: ${g.actual}/${g.targetSize} actual (${g.instances.map((i) => i.status).join(', ')})`);
+  if (r.url) lines.push(`url: ${r.url}${r.httpsUrl ? `  ${r.httpsUrl}` : ''}`);
+  if (r.digest) lines.push(`digest: ${r.digest}`);
+  if (r.failureReason) {
+    lines.push(`deploy FAILED (${r.failureReason}): ${r.error ?? ''}`);
+    if (r.lockInfo) lines.push(`lock: ${JSON.stringify(r.lockInfo)}`);
+  } else lines.push(`deploy OK (${r.applied ? 'applied' : 'no changes'}, ${(r.durationMs / 1000).toFixed(1)} s)`);
+  return `${lines.join('\n')}\n`;
+}

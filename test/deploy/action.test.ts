@@ -1,0 +1,109 @@
+// The committed deploy bundle run the way a runner runs it (INPUT_* variables, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY):
+// the cloud target against the provider-free fixture with a real OpenTofu, a failure that still sets every
+// output and writes the summary, and the local target bringing up the real local stack.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { down } from '../../stack/src/local.js';
+import { ROOT } from '../support/shs.js';
+import { fixtureCopy, image, tofuBinary } from './support.js';
+
+const BUNDLE = join(ROOT, 'actions', 'deploy', 'dist', 'index.cjs');
+const OUTPUTS = ['url', 'https-url', 'ca-file', 'image', 'digest', 'changed', 'plan', 'group-ids', 'console-url', 'failure-reason', 'lock-info', 'tool-version'];
+const cleanup: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+interface ActionRun {
+  code: number | null;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** Parses GITHUB_OUTPUT: name<<delimiter ... delimiter blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const end = lines.indexOf(m[2]!, i + 1);
+    out[m[1]!] = lines.slice(i + 1, end).join('\n');
+    i = end;
+  }
+  return out;
+}
+
+function runAction(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-action-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const output = join(dir, 'output');
+  const summary = join(dir, 'summary');
+  writeFileSync(output, '');
+  writeFileSync(summary, '');
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BUNDLE], {
+      env: { PATH: process.env.PATH ?? '', HOME: dir, RUNNER_TOOL_CACHE: join(dir, 'tools'), RUNNER_TEMP: dir, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, ...inputEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.on('close', (code) => resolve({ code, stdout, outputs: parseOutputs(readFileSync(output, 'utf8')), summary: readFileSync(summary, 'utf8') }));
+  });
+}
+
+describe('the deploy action bundle', () => {
+  it('yandex target: applies the configuration, sets the outputs, masks sensitive outputs, writes the summary', async () => {
+    const workspace = fixtureCopy();
+    cleanup.push(() => rmSync(workspace, { recursive: true, force: true }));
+    const r = await runAction(
+      { image: image('d'), 'working-directory': '.', 'tool-binary': tofuBinary(), variables: 'replicas=3', 'yc-folder-id': 'b1gfolder' },
+      { GITHUB_WORKSPACE: workspace },
+    );
+    expect(r.code, r.stdout).toBe(0);
+    expect(Object.keys(r.outputs).sort()).toEqual([...OUTPUTS].sort());
+    expect(r.outputs).toMatchObject({ url: 'http://127.0.0.1:8080', digest: `sha256:${'d'.repeat(64)}`, changed: 'true', 'failure-reason': '', 'tool-version': '1.10.6' });
+    expect(JSON.parse(r.outputs.plan!)).toEqual({ add: 3, change: 0, destroy: 0, replace: 0 });
+    expect(r.stdout).toContain('::group::Plan');
+    expect(r.stdout).toContain('::add-mask::fixture-secret-3');
+    expect(r.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain('fixture-secret-3');
+    expect(r.summary).toContain('## deploy (yandex): deployed');
+    expect(r.summary).toContain('`terraform_data.app[2]` | + create');
+  });
+
+  it('a failure still sets every output and writes a summary that says why', async () => {
+    const r = await runAction({ image: 'cr.yandex/x/shs:latest', 'tool-binary': '/nonexistent' }, { GITHUB_WORKSPACE: tmpdir() });
+    expect(r.code).toBe(1);
+    expect(Object.keys(r.outputs).sort()).toEqual([...OUTPUTS].sort());
+    expect(r.outputs['failure-reason']).toBe('input');
+    expect(r.stdout).toMatch(/::error::input: image must be a reference by digest/);
+    expect(r.summary).toContain('failed: input');
+  });
+
+  it('local target: brings up the real local stack and reports its entry points', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'deploy-local-'));
+    chmodSync(stateDir, 0o755); // as root, PostgreSQL runs as an unprivileged user that must reach its directory
+    cleanup.push(async () => {
+      await down({ stateDir, progress: () => {} });
+      rmSync(stateDir, { recursive: true, force: true });
+    });
+    const r = await runAction(
+      { target: 'local', image: image('e'), 'local-http-port': '0', 'local-https-port': '0', 'local-scale': '0.001' },
+      { GITHUB_WORKSPACE: ROOT, PIPELINE_STATE_DIR: stateDir, PIPELINE_PG_BINDIR: process.env.PIPELINE_PG_BINDIR ?? '' },
+    );
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.outputs['https-url']).toMatch(/^https:\/\/localhost:\d+$/);
+    expect(r.outputs['ca-file']).toBe(join(stateDir, 'proxy', 'tls', 'cert.pem'));
+    expect(r.outputs.digest).toBe(`sha256:${'e'.repeat(64)}`);
+    const ping = await fetch(`${r.outputs.url}/ping`);
+    expect(ping.status).toBe(200);
+    expect(r.summary).toContain('## deploy (local): deployed');
+  }, 180_000);
+});

@@ -1,0 +1,219 @@
+// The deploy core with a real OpenTofu (built from the Go module proxy) on a provider-free configuration:
+// plan, summary, apply of the saved plan, outputs, sensitive outputs masked, no-change runs, a held state
+// lock, rollout watching against a local Compute API stand-in, and the tool install from a local mirror.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js';
+import { DeployError, deployCloud, emptyReport, type CloudDeployOptions } from '../../actions/deploy/src/deploy.js';
+import { installTool, toolRelease } from '../../actions/deploy/src/install.js';
+import { eventually } from '../support/shs.js';
+import { fixtureCopy, image, tofuBinary } from './support.js';
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+const servers: Server[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+afterAll(async () => {
+  for (const s of servers) await new Promise((r) => s.close(r));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function workdir(): string {
+  const d = fixtureCopy();
+  dirs.push(d);
+  return d;
+}
+
+function options(dir: string, extra: Partial<CloudDeployOptions> = {}): CloudDeployOptions & { lines: string[]; masked: string[] } {
+  const lines: string[] = [];
+  const masked: string[] = [];
+  return {
+    image: image('a'),
+    workingDirectory: dir,
+    tool: { tool: 'tofu', version: '1.10.6', binary: tofuBinary(), cache: new DirectoryToolCache(join(dir, 'cache')) },
+    backendConfig: [],
+    variables: {},
+    varFiles: [],
+    lockTimeout: '1s',
+    planOnly: false,
+    env: {},
+    rolloutTimeoutMs: 60_000,
+    log: (l) => lines.push(l),
+    phase: (_name, fn) => fn(),
+    mask: (s) => masked.push(s),
+    lines,
+    masked,
+    ...extra,
+  };
+}
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('deploy with a real OpenTofu', () => {
+  it('plans, applies the saved plan, reads outputs and masks the sensitive ones; a second run changes nothing', async () => {
+    const dir = workdir();
+    const first = await deployCloud(options(dir), emptyReport('yandex', image('a')));
+    expect(first.tool?.version).toBe('1.10.6');
+    expect(first.changed).toBe(true);
+    expect(first.applied).toBe(true);
+    expect(first.plan).toMatchObject({ add: 2, change: 0, destroy: 0, replace: 0 });
+    expect(first.plan?.resources.map((r) => r.address)).toEqual(['terraform_data.app[0]', 'terraform_data.app[1]']);
+    expect(first.url).toBe('http://127.0.0.1:8080');
+    expect(first.digest).toBe(`sha256:${'a'.repeat(64)}`);
+    const state = JSON.parse(readFileSync(join(dir, 'terraform.tfstate'), 'utf8')) as { outputs: Record<string, { value: unknown }> };
+    expect(state.outputs.image?.value).toBe(image('a'));
+
+    const o = options(dir);
+    const second = await deployCloud(o, emptyReport('yandex', image('a')));
+    expect(second.changed).toBe(false);
+    expect(second.applied).toBe(false);
+    expect(second.plan?.resources).toEqual([]);
+    expect(o.masked).toContain('fixture-secret-2');
+    expect(o.lines.join('\n')).not.toContain('fixture-secret-2');
+  });
+
+  it('a new digest updates in place; plan-only stops before apply', async () => {
+    const dir = workdir();
+    await deployCloud(options(dir), emptyReport('yandex', image('a')));
+    const planned = await deployCloud(options(dir, { image: image('b'), planOnly: true }), emptyReport('yandex', image('b')));
+    expect(planned.plan).toMatchObject({ add: 0, change: 2, destroy: 0 });
+    expect(planned.applied).toBe(false);
+    const state = () => (JSON.parse(readFileSync(join(dir, 'terraform.tfstate'), 'utf8')) as { outputs: Record<string, { value: unknown }> }).outputs.image?.value;
+    expect(state()).toBe(image('a'));
+    const applied = await deployCloud(options(dir, { image: image('b') }), emptyReport('yandex', image('b')));
+    expect(applied.applied).toBe(true);
+    expect(state()).toBe(image('b'));
+  });
+
+  it('refuses an image that is not referenced by digest, before running anything', async () => {
+    const dir = workdir();
+    await expect(deployCloud(options(dir, { image: 'cr.yandex/x/shs:latest' }), emptyReport('yandex', ''))).rejects.toMatchObject({ reason: 'input' });
+    expect(existsSync(join(dir, '.terraform'))).toBe(false);
+  });
+
+  it('a plan error is plan-failed with terraform\'s own message', async () => {
+    const dir = workdir();
+    const err = (await deployCloud(options(dir, { variables: { replicas: 'many' } }), emptyReport('yandex', image('a'))).catch((e: unknown) => e)) as DeployError;
+    expect(err).toBeInstanceOf(DeployError);
+    expect(err.reason).toBe('plan-failed');
+    expect(err.message).toMatch(/replicas|number/i);
+  });
+
+  it('a held state lock fails with state-locked and the holder\'s lock info', async () => {
+    const dir = workdir();
+    await deployCloud(options(dir), emptyReport('yandex', image('a')));
+    const holder = spawn(tofuBinary(), ['apply', '-auto-approve', '-input=false', '-no-color', `-var=image=${image('a')}`, '-var=hold_seconds=60'], { cwd: dir, stdio: 'ignore' });
+    children.push(holder);
+    await eventually(async () => existsSync(join(dir, '.terraform.tfstate.lock.info')), 30_000, 100);
+    const err = (await deployCloud(options(dir, { image: image('c') }), emptyReport('yandex', image('c'))).catch((e: unknown) => e)) as DeployError;
+    expect(err).toBeInstanceOf(DeployError);
+    expect(err.reason).toBe('state-locked');
+    expect(err.lockInfo?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(err.lockInfo?.operation).toBe('OperationTypeApply');
+    expect(err.lockInfo?.who).toContain('@');
+    expect(err.message).toContain(err.lockInfo!.id);
+    holder.kill('SIGKILL');
+  });
+
+  it('waits for the rollout of the groups the configuration outputs, polling the Compute API', async () => {
+    const dir = workdir();
+    let polls = 0;
+    const auth: string[] = [];
+    const api = await listen((req, res) => {
+      auth.push(req.headers.authorization ?? '');
+      res.setHeader('content-type', 'application/json');
+      const rolled = polls >= 3;
+      if (req.url?.startsWith('/instanceGroups/grp-app/instances')) {
+        polls++;
+        res.end(JSON.stringify({ instances: [{ id: 'i1', name: 'app-1', status: rolled ? 'RUNNING_ACTUAL' : 'RUNNING_OUTDATED' }, { id: 'i2', name: 'app-2', status: 'RUNNING_ACTUAL' }] }));
+      } else if (req.url === '/instanceGroups/grp-app') {
+        const state = rolled ? { runningActualCount: '2' } : { runningActualCount: '1', runningOutdatedCount: '1' };
+        res.end(JSON.stringify({ id: 'grp-app', name: 'shs-app', status: 'ACTIVE', managedInstancesState: { targetSize: '2', ...state } }));
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+    const o = options(dir, { variables: { group_ids: '{app="grp-app"}' }, computeApi: api, token: async () => 'iam-token-x', rolloutIntervalMs: 20, rolloutTimeoutMs: 20_000 });
+    const report = await deployCloud(o, emptyReport('yandex', image('a')));
+    expect(report.groupIds).toEqual({ app: 'grp-app' });
+    expect(polls).toBeGreaterThanOrEqual(3);
+    expect(report.rollout[0]).toMatchObject({ id: 'grp-app', done: true, actual: 2, targetSize: 2 });
+    expect(new Set(auth)).toEqual(new Set(['Bearer iam-token-x']));
+
+    const noToken = options(dir, { variables: { group_ids: '{app="grp-app"}' }, computeApi: api });
+    await expect(deployCloud(noToken, emptyReport('yandex', image('a')))).rejects.toThrow(/credentials/);
+  });
+});
+
+describe('installing the tool from a mirror', () => {
+  const script = '#!/bin/sh\necho "OpenTofu v9.9.9"\n';
+  const zip = zipSync({ tofu: new TextEncoder().encode(script), 'LICENSE': new TextEncoder().encode('MPL') });
+  const sha = createHash('sha256').update(zip).digest('hex');
+
+  async function mirror(sums: string, hits: string[], failFirst = 0): Promise<string> {
+    let failures = 0;
+    return listen((req, res) => {
+      hits.push(req.url ?? '');
+      if (failures < failFirst) {
+        failures++;
+        res.statusCode = 503;
+        return res.end();
+      }
+      if (req.url === '/v9.9.9/tofu_9.9.9_SHA256SUMS') return res.end(sums);
+      if (req.url === '/v9.9.9/tofu_9.9.9_linux_amd64.zip') return res.end(zip);
+      res.statusCode = 404;
+      res.end();
+    });
+  }
+
+  it('downloads, checks SHA256SUMS, caches; the second install downloads nothing', async () => {
+    const hits: string[] = [];
+    const base = await mirror(`${'0'.repeat(64)}  tofu_9.9.9_darwin_arm64.zip\n${sha}  tofu_9.9.9_linux_amd64.zip\n`, hits, 1);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'tool-cache-'));
+    dirs.push(cacheDir);
+    const cache = new DirectoryToolCache(cacheDir);
+    const release = toolRelease('tofu', '9.9.9', base, 'linux', 'x64');
+    const first = await installTool({ release, cache, retrySleep: async () => {} });
+    expect(first).toMatchObject({ fromCache: false, sha256: sha });
+    expect(spawnSync(first.path, [], { encoding: 'utf8' }).stdout.trim()).toBe('OpenTofu v9.9.9');
+    expect(hits.filter((h) => h.endsWith('.zip'))).toHaveLength(1);
+    const before = hits.length;
+    const second = await installTool({ release, cache });
+    expect(second).toMatchObject({ fromCache: true, path: first.path });
+    expect(hits.length).toBe(before);
+  });
+
+  it('refuses an archive whose checksum differs, and caches nothing', async () => {
+    const hits: string[] = [];
+    const base = await mirror(`${'f'.repeat(64)}  tofu_9.9.9_linux_amd64.zip\n`, hits);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'tool-cache-'));
+    dirs.push(cacheDir);
+    const cache = new DirectoryToolCache(cacheDir);
+    await expect(installTool({ release: toolRelease('tofu', '9.9.9', base, 'linux', 'x64'), cache })).rejects.toThrow(/checksum mismatch.*refusing/);
+    expect(cache.find('tofu', '9.9.9', 'amd64')).toBeUndefined();
+  });
+
+  it('names what is missing: a version the mirror lacks, an archive absent from SHA256SUMS', async () => {
+    const base = await mirror(`${sha}  tofu_9.9.9_linux_arm64.zip\n`, []);
+    const cache = new DirectoryToolCache(mkdtempSync(join(tmpdir(), 'tool-cache-')));
+    dirs.push(cache.root);
+    await expect(installTool({ release: toolRelease('tofu', '9.9.8', base, 'linux', 'x64'), cache })).rejects.toThrow(/tofu_9\.9\.8_SHA256SUMS: HTTP 404/);
+    await expect(installTool({ release: toolRelease('tofu', '9.9.9', base, 'linux', 'x64'), cache })).rejects.toThrow(/lists no tofu_9\.9\.9_linux_amd64\.zip/);
+  });
+});
