@@ -1,4 +1,5 @@
 // The HTTP API of a real service process against a real, prepared PostgreSQL database.
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies are probed field by field */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type TestDatabase } from './support/database.js';

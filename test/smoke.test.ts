@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKS, runChecks, type CheckResult } from '../actions/smoke/src/checks/checks.js';
+import { runChecks, type CheckResult } from '../actions/smoke/src/checks/checks.js';
 import { sampleIds } from '../actions/smoke/src/checks/ids.js';
 import { HttpClient } from '../actions/smoke/src/client.js';
 import { parseProfile } from '../actions/smoke/src/load/profile.js';

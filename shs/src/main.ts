@@ -66,20 +66,19 @@ async function adminClient(config: Config): Promise<pg.Client> {
 
 async function runServer(config: Config): Promise<void> {
   const instance = config.server.instance_id || hostname();
-  let db: Database | undefined;
-  let server: ReturnType<typeof buildServer> | undefined;
-  db = new Database(config.database, {
-    onFailover: (from, to, reason) => server?.app.log.warn({ from, to, reason }, 'database failover'),
-    onError: (err) => server?.app.log.warn({ err: { message: err.message } }, 'idle database connection lost'),
+  // The database's callbacks log through the server, which is built just after it (they run only later).
+  const db = new Database(config.database, {
+    onFailover: (from, to, reason) => server.app.log.warn({ from, to, reason }, 'database failover'),
+    onError: (err) => server.app.log.warn({ err: { message: err.message } }, 'idle database connection lost'),
   });
-  server = buildServer({ config, db, instance, version: `${VERSION}+${REVISION}` });
+  const server = buildServer({ config, db, instance, version: `${VERSION}+${REVISION}` });
   const { app } = server;
   installSignalHandlers(
     {
       drain: async () => {
-        server!.startDraining();
+        server.startDraining();
         await app.close();
-        await db!.close();
+        await db.close();
       },
       log: (msg, fields) => app.log.info(fields ?? {}, msg),
     },

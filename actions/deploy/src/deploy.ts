@@ -86,7 +86,7 @@ export interface DeployReport {
   durationMs: number;
 }
 
-const DIGEST_REF = /^[a-z0-9.\-:]+(\/[a-z0-9._\-]+)+@sha256:[0-9a-f]{64}$/;
+const DIGEST_REF = /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$/;
 
 /** An image reference by digest, registry/repository@sha256:<64 hex>. */
 export function checkImageReference(image: string): string {
