@@ -107,3 +107,34 @@ describe('the deploy action bundle', () => {
     expect(r.summary).toContain('## deploy (local): deployed');
   }, 180_000);
 });
+
+describe('pipeline deploy', () => {
+  const CLI = join(ROOT, 'bin', 'pipeline.mjs');
+  const cli = (args: string[], cwd: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'deploy', ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('deploys the fixture, then finds nothing to change; refuses bad flags with usage', async () => {
+    const dir = fixtureCopy();
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const args = ['--dir', '.', '--tool-binary', tofuBinary(), '--image', image('f'), '--var', 'replicas=1'];
+    const first = await cli(args, dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('plan: 1 to add, 0 to change, 0 to destroy, 0 to replace');
+    expect(first.stdout).toMatch(/deploy OK \(applied/);
+    expect(first.stderr).toContain('== Plan');
+    const second = await cli([...args, '--json'], dir);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ changed: false, applied: false, url: 'http://127.0.0.1:8080' });
+    const bad = await cli(['--image', 'shs:latest', '--lock-timeout', 'soon'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/lock-timeout: expected a duration/);
+    expect(bad.stderr).toContain('Usage: pipeline');
+  });
+});

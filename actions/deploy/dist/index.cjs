@@ -29407,7 +29407,7 @@ var DeployError = class extends Error {
   lockInfo;
   name = "DeployError";
 };
-var DIGEST_REF = /^[a-z0-9.\-:]+(\/[a-z0-9._\-]+)+@sha256:[0-9a-f]{64}$/;
+var DIGEST_REF = /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$/;
 function checkImageReference(image) {
   if (!DIGEST_REF.test(image)) {
     throw new DeployError(`image must be a reference by digest, registry/repository@sha256:<64 hex digits> (got "${image}")`, "input");
