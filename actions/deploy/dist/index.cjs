@@ -29441,14 +29441,14 @@ async function deployCloud(o, report) {
   report.digest = checkImageReference(o.image);
   const installed = await o.phase("Install", () => resolveTool(o));
   const tf = new Terraform({ binary: installed.path, cwd: o.workingDirectory, env: o.env, log: o.log, lockTimeout: o.lockTimeout });
-  const version = installed.version || await tf.version().catch(() => "");
-  report.tool = { name: installed.tool, version, path: installed.path, fromCache: installed.fromCache };
+  const version = installed.version ? Promise.resolve(installed.version) : tf.version().catch(() => "");
   const scratch = (0, import_node_fs2.mkdtempSync)((0, import_node_path2.join)((0, import_node_os2.tmpdir)(), "shs-deploy-"));
   const planFile = (0, import_node_path2.join)(scratch, "tfplan");
   try {
     await o.phase("Init", () => tf.init(o.backendConfig)).catch(rethrow);
+    report.tool = { name: installed.tool, version: await version, path: installed.path, fromCache: installed.fromCache };
     report.changed = await o.phase("Plan", () => tf.plan(planFile, { ...o.variables, image: o.image }, o.varFiles)).catch(rethrow);
-    report.plan = summarizePlan(await tf.showPlanJson(planFile).catch(rethrow));
+    report.plan = report.changed ? summarizePlan(await tf.showPlanJson(planFile).catch(rethrow)) : summarizePlan({});
     if (o.planOnly) return report;
     if (report.changed) {
       await o.phase("Apply", () => tf.apply(planFile)).catch(rethrow);

@@ -1,0 +1,4 @@
+// Entry point of the bundled action (dist/index.cjs).
+import { run } from './main.js';
+
+void run();

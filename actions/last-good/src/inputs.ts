@@ -1,0 +1,100 @@
+// The action's inputs and the run's context, read once and validated in code (GitHub does not enforce
+// `required`); errors name the input or the environment variable.
+import * as core from '@actions/core';
+import { digestOf } from '../../common/src/github-deployments.js';
+
+interface CommonInputs {
+  environment: string;
+  githubToken: string;
+}
+
+export interface FindInputs extends CommonInputs {
+  mode: 'find';
+}
+
+export interface RecordInputs extends CommonInputs {
+  mode: 'record';
+  image: string;
+  digest: string;
+  /** Default: GITHUB_SHA (see parseContext). */
+  ref?: string;
+  environmentUrl?: string;
+  description?: string;
+}
+
+export type Inputs = FindInputs | RecordInputs;
+
+/** What the runner tells every step through its environment. */
+export interface RunContext {
+  apiUrl: string;
+  repository: string;
+  sha?: string;
+  /** The run's page, for the deployment status's log link. */
+  logUrl?: string;
+}
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Pure: the tests call it with a map of raw values. */
+export function parseInputs(get: (name: string) => string): Inputs {
+  const opt = (name: string) => get(name).trim() || undefined;
+  const mode = opt('mode');
+  if (!mode) throw new InputError('mode: required (find or record)');
+  if (mode !== 'find' && mode !== 'record') throw new InputError(`mode: expected find or record, got "${mode}"`);
+  const environment = opt('environment') ?? 'production';
+  const githubToken = get('github-token').trim();
+  if (!githubToken) throw new InputError('github-token: required (the default is github.token)');
+  if (mode === 'find') return { mode, environment, githubToken };
+
+  const image = opt('image');
+  if (!image) throw new InputError('image: required in record mode (registry/repository@sha256:...)');
+  let digest: string;
+  try {
+    digest = digestOf(image);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const value = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+  return {
+    mode,
+    environment,
+    githubToken,
+    image,
+    digest,
+    ...value('ref', opt('ref')),
+    ...value('environmentUrl', opt('environment-url')),
+    ...value('description', opt('description')),
+  };
+}
+
+/** Pure over the given environment variables. */
+export function parseContext(env: Record<string, string | undefined>): RunContext {
+  const repository = env.GITHUB_REPOSITORY?.trim();
+  if (!repository || !/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new InputError(`GITHUB_REPOSITORY: expected owner/name, got "${repository ?? ''}"`);
+  const apiUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
+  const serverUrl = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
+  const runId = env.GITHUB_RUN_ID?.trim();
+  const sha = env.GITHUB_SHA?.trim();
+  return {
+    apiUrl,
+    repository,
+    ...(sha ? { sha } : {}),
+    ...(runId ? { logUrl: `${serverUrl}/${repository}/actions/runs/${runId}` } : {}),
+  };
+}
+
+/** The ref to record: the input, else the run's commit. */
+export function recordRef(inputs: RecordInputs, context: RunContext): string {
+  const ref = inputs.ref ?? context.sha;
+  if (!ref) throw new InputError('ref: required when GITHUB_SHA is not set (the commit the image was built from)');
+  return ref;
+}
+
+/** Reads the inputs; the token is masked before anything can print it. */
+export function getInputs(): Inputs {
+  const token = core.getInput('github-token');
+  if (token) core.setSecret(token);
+  return parseInputs((name) => core.getInput(name));
+}
