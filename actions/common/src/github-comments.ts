@@ -1,5 +1,6 @@
 // Sticky pull-request comments through the GitHub REST API: find our comment by a hidden marker and its
 // author (paginated), then update it or create one. Plain fetch; the base URL comes from GITHUB_API_URL.
+import { ApiError, githubRequest, nextLink } from './github-api.js';
 
 export interface StickyOptions {
   token: string;
@@ -28,53 +29,10 @@ interface Comment {
   user?: { login?: string } | null;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function nextLink(header: string | null): string | null {
-  if (!header) return null;
-  for (const part of header.split(',')) {
-    const m = /<([^>]+)>;\s*rel="next"/.exec(part);
-    if (m) return m[1]!;
-  }
-  return null;
-}
-
-async function call(o: StickyOptions, method: string, url: string, body?: unknown): Promise<Response> {
-  const res = await (o.fetchImpl ?? fetch)(url, {
-    method,
-    headers: {
-      accept: 'application/vnd.github+json',
-      authorization: `Bearer ${o.token}`,
-      'x-github-api-version': '2022-11-28',
-      'user-agent': 'shs-delivery',
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!res.ok) {
-    const text = await res.text().catch(() => '');
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? message;
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(res.status, `${method} ${new URL(url).pathname}: ${res.status} ${message}`);
-  }
-  return res;
-}
-
 export async function findSticky(o: StickyOptions): Promise<Comment | null> {
   let url: string | null = `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments?per_page=100`;
   for (let page = 0; url && page < 50; page++) {
-    const res = await call(o, 'GET', url);
+    const res = await githubRequest(o, 'GET', url);
     const comments = (await res.json()) as Comment[];
     const ours = comments.find((c) => c.user?.login === o.author && (c.body ?? '').startsWith(o.marker));
     if (ours) return ours;
@@ -90,11 +48,11 @@ export async function upsertSticky(o: StickyOptions): Promise<StickyOutcome> {
   try {
     const existing = await findSticky(o);
     if (existing) {
-      const res = await call(o, 'PATCH', `${o.apiUrl}/repos/${o.repository}/issues/comments/${existing.id}`, { body: o.body });
+      const res = await githubRequest(o, 'PATCH', `${o.apiUrl}/repos/${o.repository}/issues/comments/${existing.id}`, { body: o.body });
       const c = (await res.json()) as Comment;
       return { action: 'updated', id: c.id, url: c.html_url };
     }
-    const res = await call(o, 'POST', `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments`, { body: o.body });
+    const res = await githubRequest(o, 'POST', `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments`, { body: o.body });
     const c = (await res.json()) as Comment;
     return { action: 'created', id: c.id, url: c.html_url };
   } catch (err) {

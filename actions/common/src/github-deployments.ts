@@ -1,6 +1,7 @@
 // The last good image per environment, kept as GitHub deployments (the repository's Environments page shows
 // them): recording one creates a deployment whose payload names the image, with a `success` status; finding
 // walks the environment's deployments newest first. Plain fetch; the base URL comes from GITHUB_API_URL.
+import { ApiError, githubRequest, nextLink } from './github-api.js';
 
 export interface DeploymentsOptions {
   token: string;
@@ -51,49 +52,6 @@ interface DeploymentStatus {
   state: string;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function nextLink(header: string | null): string | null {
-  if (!header) return null;
-  for (const part of header.split(',')) {
-    const m = /<([^>]+)>;\s*rel="next"/.exec(part);
-    if (m) return m[1]!;
-  }
-  return null;
-}
-
-async function call(o: DeploymentsOptions, method: string, url: string, body?: unknown): Promise<Response> {
-  const res = await (o.fetchImpl ?? fetch)(url, {
-    method,
-    headers: {
-      accept: 'application/vnd.github+json',
-      authorization: `Bearer ${o.token}`,
-      'x-github-api-version': '2022-11-28',
-      'user-agent': 'shs-delivery',
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!res.ok) {
-    const text = await res.text().catch(() => '');
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? message;
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(res.status, `${method} ${new URL(url).pathname}: ${res.status} ${message}`);
-  }
-  return res;
-}
-
 /** A 403/404 from these endpoints almost always means the job's token lacks the permission. */
 function withPermissionHint(err: unknown, permission: 'read' | 'write'): unknown {
   if (err instanceof ApiError && (err.status === 403 || err.status === 404))
@@ -125,7 +83,7 @@ export async function recordGoodImage(o: RecordOptions): Promise<{ deploymentId:
   const description = o.description ?? `image ${o.digest}`;
   const repo = `${o.apiUrl}/repos/${o.repository}`;
   try {
-    const created = await call(o, 'POST', `${repo}/deployments`, {
+    const created = await githubRequest(o, 'POST', `${repo}/deployments`, {
       ref: o.ref,
       environment: o.environment,
       task: DEPLOYMENT_TASK,
@@ -138,7 +96,7 @@ export async function recordGoodImage(o: RecordOptions): Promise<{ deploymentId:
     const deployment = (await created.json()) as Partial<Deployment> & { message?: string };
     // 202 is GitHub's answer for an auto-merge instead of a deployment; auto_merge is off, so it is unexpected.
     if (typeof deployment.id !== 'number') throw new Error(`POST ${new URL(`${repo}/deployments`).pathname}: ${created.status} no deployment created (${deployment.message ?? 'no id'})`);
-    await call(o, 'POST', `${repo}/deployments/${deployment.id}/statuses`, {
+    await githubRequest(o, 'POST', `${repo}/deployments/${deployment.id}/statuses`, {
       state: 'success',
       description: description.slice(0, MAX_STATUS_DESCRIPTION),
       ...(o.environmentUrl ? { environment_url: o.environmentUrl } : {}),
@@ -176,7 +134,7 @@ export function imageOfPayload(payload: unknown): { image: string; digest: strin
 
 async function newestState(o: DeploymentsOptions, deploymentId: number): Promise<string | undefined> {
   // GitHub lists a deployment's statuses newest first.
-  const res = await call(o, 'GET', `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
+  const res = await githubRequest(o, 'GET', `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
   const statuses = (await res.json()) as DeploymentStatus[];
   return statuses[0]?.state;
 }
@@ -189,7 +147,7 @@ async function* candidates(o: DeploymentsOptions & { environment: string }): Asy
   const query = new URLSearchParams({ environment: o.environment, task: DEPLOYMENT_TASK, per_page: '100' });
   let url: string | null = `${o.apiUrl}/repos/${o.repository}/deployments?${query}`;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const res = await call(o, 'GET', url);
+    const res = await githubRequest(o, 'GET', url);
     for (const deployment of (await res.json()) as Deployment[]) {
       // The query filters already; checked again so that nothing else is ever taken for a good image.
       if (deployment.task !== DEPLOYMENT_TASK || !sameEnvironment(deployment.environment, o.environment)) continue;
