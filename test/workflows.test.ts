@@ -114,6 +114,17 @@ describe('workflow scripts', () => {
     expect(failed.stdout).toContain('Production may run the bad image');
     const first = script('deploy-verdict.sh', { IMAGE: 'new', DEPLOY_REASON: 'apply-failed' });
     expect(first.stdout).toContain('nothing to roll back to');
+    const unrecorded = script('deploy-verdict.sh', { IMAGE: 'new', SMOKE_OUTCOME: 'success', RECORD_OUTCOME: 'failure', LAST_GOOD: 'old' });
+    expect(unrecorded.status).toBe(1);
+    expect(unrecorded.stdout).toContain('| record | **failed**');
+    expect(unrecorded.stdout).toContain('production runs the new image, which passed');
+  });
+
+  it('require-settings.sh: names every empty setting at once', () => {
+    const r = script('require-settings.sh', { A: 'x', B: '', C: '' }, ['A', 'B', 'C']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('::error::not set: B C');
+    expect(script('require-settings.sh', { A: 'x' }, ['A']).status).toBe(0);
   });
 
   it('state-backend.sh: settings OpenTofu\'s s3 backend accepts; missing variables named', () => {

@@ -3,7 +3,7 @@
 # whether the last good image was deployed again and passed its checks, and what to do next. Always exits 1:
 # the run has failed, whatever the rollback did.
 # Input (environment): IMAGE, DEPLOY_REASON, SMOKE_OUTCOME, SMOKE_REASON, LAST_GOOD, ROLLBACK_OUTCOME,
-# ROLLBACK_REASON, ROLLBACK_SMOKE.
+# ROLLBACK_REASON, ROLLBACK_SMOKE, RECORD_OUTCOME.
 set -uo pipefail
 echo "## deploy failed"
 echo
@@ -15,6 +15,10 @@ if [ -n "${DEPLOY_REASON:-}" ]; then
 elif [ "${SMOKE_OUTCOME:-}" = "failure" ]; then
   echo "| deploy | applied |"
   echo "| smoke | failed: ${SMOKE_REASON:-see the smoke step} |"
+elif [ "${SMOKE_OUTCOME:-}" = "success" ] && [ "${RECORD_OUTCOME:-}" = "failure" ]; then
+  echo "| deploy | applied |"
+  echo "| smoke | passed |"
+  echo "| record | **failed**: the image runs and passed its checks, but it is not recorded as the last good one (the job needs \`deployments: write\`) |"
 else
   echo "| deploy | did not run, or failed before terraform (see the failed step) |"
 fi
@@ -37,7 +41,9 @@ case "${ROLLBACK_OUTCOME:-skipped}" in
   *)
     echo "| rollback | not attempted |"
     echo
-    if [ -z "${LAST_GOOD:-}" ]; then
+    if [ "${RECORD_OUTCOME:-}" = "failure" ] && [ "${SMOKE_OUTCOME:-}" = "success" ]; then
+      echo "Nothing to roll back: production runs the new image, which passed. Record it by hand or rerun (docs/runbook.md)."
+    elif [ -z "${LAST_GOOD:-}" ]; then
       echo "No good image has been recorded yet (a first deploy), so there is nothing to roll back to."
     elif [ "${LAST_GOOD}" = "${IMAGE:-}" ]; then
       echo "The image that failed is the last good one: nothing older to roll back to automatically."

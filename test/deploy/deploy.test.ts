@@ -106,6 +106,13 @@ describe('deploy with a real OpenTofu', () => {
     expect(existsSync(join(dir, '.terraform'))).toBe(false);
   });
 
+  it('refuses a working directory without configuration, naming it', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'deploy-empty-'));
+    dirs.push(empty);
+    await expect(deployCloud(options(empty), emptyReport('yandex', image('a')))).rejects.toMatchObject({ reason: 'input', message: expect.stringContaining('holds no terraform configuration') });
+    await expect(deployCloud(options(join(empty, 'missing')), emptyReport('yandex', image('a')))).rejects.toThrow(/does not exist/);
+  });
+
   it('a plan error is plan-failed with terraform\'s own message', async () => {
     const dir = workdir();
     const err = (await deployCloud(options(dir, { variables: { replicas: 'many' } }), emptyReport('yandex', image('a'))).catch((e: unknown) => e)) as DeployError;

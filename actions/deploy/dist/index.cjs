@@ -29437,8 +29437,15 @@ function rethrow(err2) {
   if (err2 instanceof RolloutError) throw new DeployError(err2.message, err2.reason);
   throw err2;
 }
+function checkConfiguration(dir) {
+  if (!(0, import_node_fs2.existsSync)(dir)) throw new DeployError(`working-directory ${dir} does not exist`, "input");
+  if (!(0, import_node_fs2.readdirSync)(dir).some((f) => f.endsWith(".tf") || f.endsWith(".tf.json"))) {
+    throw new DeployError(`working-directory ${dir} holds no terraform configuration (*.tf, *.tf.json)`, "input");
+  }
+}
 async function deployCloud(o, report) {
   report.digest = checkImageReference(o.image);
+  checkConfiguration(o.workingDirectory);
   const installed = await o.phase("Install", () => resolveTool(o));
   const tf = new Terraform({ binary: installed.path, cwd: o.workingDirectory, env: o.env, log: o.log, lockTimeout: o.lockTimeout });
   const version = installed.version ? Promise.resolve(installed.version) : tf.version().catch(() => "");
@@ -30568,7 +30575,9 @@ async function deploy(inputs, a, report) {
         ...inputs.toolBinary ? { binary: (0, import_node_path9.resolve)(a.workspace, inputs.toolBinary) } : {},
         ...inputs.toolDownloadUrl ? { baseUrl: inputs.toolDownloadUrl } : {}
       },
-      backendConfig: inputs.backendConfig,
+      // A settings file is taken relative to the workspace, like every other path input (terraform would
+      // read it relative to working-directory).
+      backendConfig: inputs.backendConfig.map((b) => b.includes("=") ? b : (0, import_node_path9.resolve)(a.workspace, b)),
       variables: inputs.variables,
       varFiles: inputs.varFiles,
       lockTimeout: inputs.lockTimeout,

@@ -1,7 +1,7 @@
 // The deploy core for the cloud target: install the pinned tool, init, plan into a saved plan, summarize it,
 // apply that very plan, read the outputs, then wait until every instance group has rolled out. No @actions/*
 // here: the action and the CLI are adapters that pass logging, grouping and credentials in.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { installTool, toolRelease, type InstalledTool, type ToolCache, type ToolName } from './install.js';
@@ -124,9 +124,18 @@ function rethrow(err: unknown): never {
   throw err;
 }
 
+/** Refuses a working directory without configuration: init would pass and plan fail with less to go on. */
+export function checkConfiguration(dir: string): void {
+  if (!existsSync(dir)) throw new DeployError(`working-directory ${dir} does not exist`, 'input');
+  if (!readdirSync(dir).some((f) => f.endsWith('.tf') || f.endsWith('.tf.json'))) {
+    throw new DeployError(`working-directory ${dir} holds no terraform configuration (*.tf, *.tf.json)`, 'input');
+  }
+}
+
 /** Deploys `image` with the terraform configuration in workingDirectory; fills `report` as it goes. */
 export async function deployCloud(o: CloudDeployOptions, report: DeployReport): Promise<DeployReport> {
   report.digest = checkImageReference(o.image);
+  checkConfiguration(o.workingDirectory);
   const installed = await o.phase('Install', () => resolveTool(o));
   const tf = new Terraform({ binary: installed.path, cwd: o.workingDirectory, env: o.env, log: o.log, lockTimeout: o.lockTimeout });
   // A given binary's version is asked while init runs (one process start less on the critical path).

@@ -61,7 +61,9 @@ async function deploy(inputs: Inputs, a: DeployAdapters, report: DeployReport): 
         ...(inputs.toolBinary ? { binary: resolve(a.workspace, inputs.toolBinary) } : {}),
         ...(inputs.toolDownloadUrl ? { baseUrl: inputs.toolDownloadUrl } : {}),
       },
-      backendConfig: inputs.backendConfig,
+      // A settings file is taken relative to the workspace, like every other path input (terraform would
+      // read it relative to working-directory).
+      backendConfig: inputs.backendConfig.map((b) => (b.includes('=') ? b : resolve(a.workspace, b))),
       variables: inputs.variables,
       varFiles: inputs.varFiles,
       lockTimeout: inputs.lockTimeout,

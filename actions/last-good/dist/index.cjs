@@ -19690,11 +19690,7 @@ function group(name, fn) {
   });
 }
 
-// actions/common/src/github-deployments.ts
-var DEPLOYMENT_TASK = "deploy:shs-image";
-var DIGEST = /^sha256:[0-9a-f]{64}$/;
-var MAX_PAGES = 10;
-var MAX_STATUS_DESCRIPTION = 140;
+// actions/common/src/github-api.ts
 var ApiError = class extends Error {
   constructor(status, message) {
     super(message);
@@ -19710,7 +19706,7 @@ function nextLink(header) {
   }
   return null;
 }
-async function call(o, method, url, body) {
+async function githubRequest(o, method, url, body) {
   const res = await (o.fetchImpl ?? fetch)(url, {
     method,
     headers: {
@@ -19733,6 +19729,12 @@ async function call(o, method, url, body) {
   }
   return res;
 }
+
+// actions/common/src/github-deployments.ts
+var DEPLOYMENT_TASK = "deploy:shs-image";
+var DIGEST = /^sha256:[0-9a-f]{64}$/;
+var MAX_PAGES = 10;
+var MAX_STATUS_DESCRIPTION = 140;
 function withPermissionHint(err, permission) {
   if (err instanceof ApiError && (err.status === 403 || err.status === 404))
     return new Error(`${err.message}: the token needs \`deployments: ${permission}\` (add it to the job's permissions)`);
@@ -19757,7 +19759,7 @@ async function recordGoodImage(o) {
   const description = o.description ?? `image ${o.digest}`;
   const repo = `${o.apiUrl}/repos/${o.repository}`;
   try {
-    const created = await call(o, "POST", `${repo}/deployments`, {
+    const created = await githubRequest(o, "POST", `${repo}/deployments`, {
       ref: o.ref,
       environment: o.environment,
       task: DEPLOYMENT_TASK,
@@ -19769,7 +19771,7 @@ async function recordGoodImage(o) {
     });
     const deployment = await created.json();
     if (typeof deployment.id !== "number") throw new Error(`POST ${new URL(`${repo}/deployments`).pathname}: ${created.status} no deployment created (${deployment.message ?? "no id"})`);
-    await call(o, "POST", `${repo}/deployments/${deployment.id}/statuses`, {
+    await githubRequest(o, "POST", `${repo}/deployments/${deployment.id}/statuses`, {
       state: "success",
       description: description.slice(0, MAX_STATUS_DESCRIPTION),
       ...o.environmentUrl ? { environment_url: o.environmentUrl } : {},
@@ -19803,7 +19805,7 @@ function imageOfPayload(payload) {
   return { image, digest };
 }
 async function newestState(o, deploymentId) {
-  const res = await call(o, "GET", `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
+  const res = await githubRequest(o, "GET", `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
   const statuses = await res.json();
   return statuses[0]?.state;
 }
@@ -19812,7 +19814,7 @@ async function* candidates(o) {
   const query = new URLSearchParams({ environment: o.environment, task: DEPLOYMENT_TASK, per_page: "100" });
   let url = `${o.apiUrl}/repos/${o.repository}/deployments?${query}`;
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const res = await call(o, "GET", url);
+    const res = await githubRequest(o, "GET", url);
     for (const deployment of await res.json()) {
       if (deployment.task !== DEPLOYMENT_TASK || !sameEnvironment(deployment.environment, o.environment)) continue;
       const found = imageOfPayload(deployment.payload);

@@ -27242,8 +27242,7 @@ function group(name, fn) {
   });
 }
 
-// actions/common/src/github-comments.ts
-var MAX_COMMENT_LENGTH = 65536;
+// actions/common/src/github-api.ts
 var ApiError = class extends Error {
   constructor(status, message) {
     super(message);
@@ -27259,7 +27258,7 @@ function nextLink(header) {
   }
   return null;
 }
-async function call(o, method, url2, body) {
+async function githubRequest(o, method, url2, body) {
   const res = await (o.fetchImpl ?? fetch)(url2, {
     method,
     headers: {
@@ -27282,10 +27281,13 @@ async function call(o, method, url2, body) {
   }
   return res;
 }
+
+// actions/common/src/github-comments.ts
+var MAX_COMMENT_LENGTH = 65536;
 async function findSticky(o) {
   let url2 = `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments?per_page=100`;
   for (let page = 0; url2 && page < 50; page++) {
-    const res = await call(o, "GET", url2);
+    const res = await githubRequest(o, "GET", url2);
     const comments = await res.json();
     const ours = comments.find((c) => c.user?.login === o.author && (c.body ?? "").startsWith(o.marker));
     if (ours) return ours;
@@ -27299,11 +27301,11 @@ async function upsertSticky(o) {
   try {
     const existing2 = await findSticky(o);
     if (existing2) {
-      const res2 = await call(o, "PATCH", `${o.apiUrl}/repos/${o.repository}/issues/comments/${existing2.id}`, { body: o.body });
+      const res2 = await githubRequest(o, "PATCH", `${o.apiUrl}/repos/${o.repository}/issues/comments/${existing2.id}`, { body: o.body });
       const c2 = await res2.json();
       return { action: "updated", id: c2.id, url: c2.html_url };
     }
-    const res = await call(o, "POST", `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments`, { body: o.body });
+    const res = await githubRequest(o, "POST", `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments`, { body: o.body });
     const c = await res.json();
     return { action: "created", id: c.id, url: c.html_url };
   } catch (err) {
@@ -27688,7 +27690,7 @@ function evidence(spec, res, base) {
     excerpt: res ? `${res.headers["content-type"] ?? ""} ${res.body.slice(0, 300)}`.trim() : ""
   };
 }
-async function call2(ctx, spec, base = ctx.base) {
+async function call(ctx, spec, base = ctx.base) {
   try {
     return await ctx.client.request(base, spec);
   } catch (err) {
@@ -27696,7 +27698,7 @@ async function call2(ctx, spec, base = ctx.base) {
   }
 }
 async function expectStatus(ctx, spec, status, base = ctx.base) {
-  const res = await call2(ctx, spec, base);
+  const res = await call(ctx, spec, base);
   const wanted = Array.isArray(status) ? status : [status];
   if (!wanted.includes(res.status))
     throw new CheckFailure(`${describe(spec)}: expected ${wanted.join(" or ")}, got ${res.status}`, evidence(spec, res, base));
@@ -27864,7 +27866,7 @@ var CHECKS = [
       await expectStatus(ctx, { path: `/api/session/${id}` }, 200);
       await expectStatus(ctx, { method: "DELETE", path: `/api/session/${id}` }, [200, 204]);
       const after = { path: `/api/session/${id}` };
-      const res = await call2(ctx, after);
+      const res = await call(ctx, after);
       if (res.status !== 404) throw new CheckFailure(`a deleted session still answers ${res.status}: a stale (cached) answer`, evidence(after, res, ctx.base));
       return "/operation and a deleted session change as they must";
     }
@@ -27875,7 +27877,7 @@ var CHECKS = [
     async run(ctx) {
       for (const path of ["/definitely/not/a/route", "/metrics", "/_fault"]) {
         const spec = { path };
-        const res = await call2(ctx, spec);
+        const res = await call(ctx, spec);
         if (res.status !== 404 && res.status !== 403) throw new CheckFailure(`${path} answered ${res.status}: not refused`, evidence(spec, res, ctx.base));
       }
       const wrong = { method: "DELETE", path: "/api/movie" };
@@ -27898,7 +27900,7 @@ var CHECKS = [
     async run(ctx) {
       if (!ctx.httpUrl) throw new CheckInfo("no plain HTTP URL given");
       const spec = { path: "/ping" };
-      const res = await call2(ctx, spec, ctx.httpUrl);
+      const res = await call(ctx, spec, ctx.httpUrl);
       if (res.status >= 300 && res.status < 400) throw new CheckFailure(`redirected (${res.status} to ${res.headers.location ?? "?"})`, evidence(spec, res, ctx.httpUrl));
       if (res.status !== 200) throw new CheckFailure(`expected 200, got ${res.status}`, evidence(spec, res, ctx.httpUrl));
       return `200 at ${ctx.httpUrl}`;
@@ -27909,7 +27911,7 @@ var CHECKS = [
     title: "HTTP/3 advertised (reported, not required)",
     async run(ctx) {
       if (!ctx.httpsUrl) throw new CheckInfo("no HTTPS URL given");
-      const res = await call2(ctx, { path: "/ping" }, ctx.httpsUrl);
+      const res = await call(ctx, { path: "/ping" }, ctx.httpsUrl);
       const altSvc = String(res.headers["alt-svc"] ?? "");
       if (!/\bh3\b|h3=/.test(altSvc)) throw new CheckInfo("not advertised (no Alt-Svc h3)");
       return `Alt-Svc: ${altSvc}`;

@@ -17,7 +17,9 @@ export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry
                       groups to roll out; local (re)starts the local stack (--port, --https-port,
                       --scale, --instances as for up). The tool is installed once (SHA256SUMS checked)
                       into SHS_TOOL_CACHE (default ~/.cache/shs-delivery/tools). Credentials from the
-                      environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID.
+                      environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID;
+                      the s3 state backend's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Paths are
+                      relative to the current directory, but --var-file to --dir.
                       Exit 0 deployed, 1 failed (the reason is printed; --json prints the report).`;
 
 export async function deployCommand(argv: string[], ctx: Context): Promise<number> {
