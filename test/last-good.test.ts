@@ -1,8 +1,7 @@
 // The last good image per environment as GitHub deployments, against a fake of the Deployments REST API on
 // loopback (pagination, newest first, statuses, GitHub's own deployments, permissions), and the action's
 // committed bundle run as GitHub runs it.
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { findGoodImages, recordGoodImage, type DeploymentsOptions } from '../actions/common/src/github-deployments.js';
 import { InputError, parseInputs } from '../actions/last-good/src/inputs.js';
 import { ROOT } from './support/shs.js';
+import { runActionBundle } from './support/action-runner.js';
 
 const TOKEN = 't0ken-5ecret';
 const SHA = 'c0ffee'.padEnd(40, '0');
@@ -249,37 +249,7 @@ describe('the last-good bundle', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   copyFileSync(join(ROOT, 'actions', 'last-good', 'dist', 'index.cjs'), join(dir, 'index.cjs'));
 
-  /** Runs dist/index.cjs as the runner would (asynchronously: the fake API lives in this process). */
-  async function runBundle(env: Record<string, string>) {
-    const output = join(dir, 'output');
-    const summary = join(dir, 'summary');
-    writeFileSync(output, '');
-    writeFileSync(summary, '');
-    const child = spawn(process.execPath, [join(dir, 'index.cjs')], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    return { status, stdout, stderr, outputs: parseOutputFile(readFileSync(output, 'utf8')), summary: readFileSync(summary, 'utf8') };
-  }
-
-  /** GITHUB_OUTPUT as @actions/core writes it: name<<delimiter, the value's lines, delimiter. */
-  function parseOutputFile(text: string): Record<string, string> {
-    const outputs: Record<string, string> = {};
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const m = /^([\w-]+)<<(.+)$/.exec(lines[i]!);
-      if (!m) continue;
-      const end = lines.indexOf(m[2]!, i + 1);
-      outputs[m[1]!] = lines.slice(i + 1, end).join('\n');
-      i = end;
-    }
-    return outputs;
-  }
+  const runBundle = (env: Record<string, string>) => runActionBundle(join(dir, 'index.cjs'), {}, env);
 
   const notLeaked = (stdout: string) => stdout.split('\n').filter((l) => !l.startsWith('::add-mask::') && l.includes(TOKEN));
 

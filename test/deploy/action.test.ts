@@ -2,11 +2,12 @@
 // the cloud target against the provider-free fixture with a real OpenTofu, a failure that still sets every
 // output and writes the summary, and the local target bringing up the real local stack.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { down } from '../../stack/src/local.js';
+import { runActionBundle } from '../support/action-runner.js';
 import { ROOT } from '../support/shs.js';
 import { fixtureCopy, image, tofuBinary } from './support.js';
 
@@ -17,46 +18,7 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-interface ActionRun {
-  code: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-/** Parses GITHUB_OUTPUT: name<<delimiter ... delimiter blocks. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const end = lines.indexOf(m[2]!, i + 1);
-    out[m[1]!] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
-  return out;
-}
-
-function runAction(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'deploy-action-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const output = join(dir, 'output');
-  const summary = join(dir, 'summary');
-  writeFileSync(output, '');
-  writeFileSync(summary, '');
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BUNDLE], {
-      env: { PATH: process.env.PATH ?? '', HOME: dir, RUNNER_TOOL_CACHE: join(dir, 'tools'), RUNNER_TEMP: dir, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, ...inputEnv, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.on('close', (code) => resolve({ code, stdout, outputs: parseOutputs(readFileSync(output, 'utf8')), summary: readFileSync(summary, 'utf8') }));
-  });
-}
+const runAction = (inputs: Record<string, string>, env: Record<string, string> = {}) => runActionBundle(BUNDLE, inputs, env);
 
 describe('the deploy action bundle', () => {
   it('yandex target: applies the configuration, sets the outputs, masks sensitive outputs, writes the summary', async () => {
@@ -66,7 +28,7 @@ describe('the deploy action bundle', () => {
       { image: image('d'), 'working-directory': '.', 'tool-binary': tofuBinary(), variables: 'replicas=3', 'yc-folder-id': 'b1gfolder' },
       { GITHUB_WORKSPACE: workspace },
     );
-    expect(r.code, r.stdout).toBe(0);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(Object.keys(r.outputs).sort()).toEqual([...OUTPUTS].sort());
     expect(r.outputs).toMatchObject({ url: 'http://127.0.0.1:8080', digest: `sha256:${'d'.repeat(64)}`, changed: 'true', 'failure-reason': '', 'tool-version': '1.10.6' });
     expect(JSON.parse(r.outputs.plan!)).toEqual({ add: 3, change: 0, destroy: 0, replace: 0 });
@@ -79,7 +41,7 @@ describe('the deploy action bundle', () => {
 
   it('a failure still sets every output and writes a summary that says why', async () => {
     const r = await runAction({ image: 'cr.yandex/x/shs:latest', 'tool-binary': '/nonexistent' }, { GITHUB_WORKSPACE: tmpdir() });
-    expect(r.code).toBe(1);
+    expect(r.status).toBe(1);
     expect(Object.keys(r.outputs).sort()).toEqual([...OUTPUTS].sort());
     expect(r.outputs['failure-reason']).toBe('input');
     expect(r.stdout).toMatch(/::error::input: image must be a reference by digest/);
@@ -97,7 +59,7 @@ describe('the deploy action bundle', () => {
       { target: 'local', image: image('e'), 'local-http-port': '0', 'local-https-port': '0', 'local-scale': '0.001' },
       { GITHUB_WORKSPACE: ROOT, PIPELINE_STATE_DIR: stateDir, PIPELINE_PG_BINDIR: process.env.PIPELINE_PG_BINDIR ?? '' },
     );
-    expect(r.code, r.stdout).toBe(0);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.outputs.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(r.outputs['https-url']).toMatch(/^https:\/\/localhost:\d+$/);
     expect(r.outputs['ca-file']).toBe(join(stateDir, 'proxy', 'tls', 'cert.pem'));
