@@ -6,7 +6,7 @@ set -euo pipefail
 missing=()
 for v in "$@"; do [ -n "${!v:-}" ] || missing+=("$v"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "::error::not set: ${missing[*]} (repository variables and secrets: docs/yandex-cloud-setup.md)" >&2
+  echo "::error::not set: ${missing[*]} (repository or production environment variables and secrets: docs/yandex-cloud-setup.md)" >&2
   exit 1
 fi
 echo "settings present: $*"

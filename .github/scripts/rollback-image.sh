@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Which image a rollback deploys, as "image=<reference>" for GITHUB_OUTPUT: the requested digest in the
-# registry, or for "previous" the newest good image older than the current one.
+# registry, or for "previous" the newest good image other than the current one (last-good's previous-image).
 # Input (environment): REQUESTED (sha256:<64 hex> or previous), PREVIOUS (last-good's previous-image),
 # REGISTRY_ID (vars.YC_REGISTRY_ID).
 set -euo pipefail
