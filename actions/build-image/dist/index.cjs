@@ -22321,18 +22321,21 @@ async function buildAndPush(req) {
   });
 }
 
-// actions/build-image/src/inputs.ts
+// actions/common/src/inputs.ts
 var InputError = class extends Error {
   name = "InputError";
 };
+function booleanInput(name, value, fallback = false) {
+  const v = value.trim().toLowerCase();
+  if (v === "") return fallback;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new InputError(`${name}: expected true or false, got "${value}"`);
+}
+
+// actions/build-image/src/inputs.ts
 function listInput(value) {
   return value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-}
-function bool(name, value) {
-  const v = value.trim().toLowerCase();
-  if (v === "" || v === "false") return false;
-  if (v === "true") return true;
-  throw new InputError(`${name}: expected true or false, got "${value}"`);
 }
 var wrap = (name, fn) => {
   try {
@@ -22355,8 +22358,8 @@ function parseInputs(get) {
   if (registryUsername === void 0 !== (registryPassword === void 0)) throw new InputError("registry-username, registry-password: give both or neither");
   const sourceDateEpoch = opt("source-date-epoch");
   if (sourceDateEpoch) wrap("source-date-epoch", () => parseSourceDateEpoch(sourceDateEpoch));
-  const insecure = bool("insecure", get("insecure"));
-  const plainHttp = bool("plain-http", get("plain-http"));
+  const insecure = booleanInput("insecure", get("insecure"));
+  const plainHttp = booleanInput("plain-http", get("plain-http"));
   const caFile = opt("ca-file");
   if (plainHttp && (insecure || caFile)) throw new InputError("plain-http: cannot be combined with insecure or ca-file (those are about TLS)");
   const value = (key, v) => v === void 0 ? {} : { [key]: v };

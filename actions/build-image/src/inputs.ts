@@ -4,6 +4,9 @@ import * as core from '@actions/core';
 import { parseOutput, type OutputTarget } from './oci/layout.js';
 import { parseSourceDateEpoch } from './provenance.js';
 import { parseReference, type ImageReference } from './registry/reference.js';
+import { booleanInput, InputError } from '../../common/src/inputs.js';
+
+export { InputError };
 
 export interface Inputs {
   spec: string;
@@ -23,23 +26,12 @@ export interface Inputs {
   cacheDir?: string;
 }
 
-export class InputError extends Error {
-  override name = 'InputError';
-}
-
 /** A list input: one item per line or comma-separated; blank items dropped. */
 export function listInput(value: string): string[] {
   return value
     .split(/[\n,]/)
     .map((s) => s.trim())
     .filter(Boolean);
-}
-
-function bool(name: string, value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === '' || v === 'false') return false;
-  if (v === 'true') return true;
-  throw new InputError(`${name}: expected true or false, got "${value}"`);
 }
 
 const wrap = <T>(name: string, fn: () => T): T => {
@@ -65,8 +57,8 @@ export function parseInputs(get: (name: string) => string): Inputs {
   if ((registryUsername === undefined) !== (registryPassword === undefined)) throw new InputError('registry-username, registry-password: give both or neither');
   const sourceDateEpoch = opt('source-date-epoch');
   if (sourceDateEpoch) wrap('source-date-epoch', () => parseSourceDateEpoch(sourceDateEpoch));
-  const insecure = bool('insecure', get('insecure'));
-  const plainHttp = bool('plain-http', get('plain-http'));
+  const insecure = booleanInput('insecure', get('insecure'));
+  const plainHttp = booleanInput('plain-http', get('plain-http'));
   const caFile = opt('ca-file');
   if (plainHttp && (insecure || caFile)) throw new InputError('plain-http: cannot be combined with insecure or ca-file (those are about TLS)');
   const value = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));

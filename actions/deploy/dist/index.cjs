@@ -28352,6 +28352,18 @@ var import_node_fs2 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path2 = require("node:path");
 
+// actions/common/src/inputs.ts
+var InputError = class extends Error {
+  name = "InputError";
+};
+function booleanInput(name, value, fallback = false) {
+  const v = value.trim().toLowerCase();
+  if (v === "") return fallback;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new InputError(`${name}: expected true or false, got "${value}"`);
+}
+
 // actions/deploy/src/install.ts
 var import_node_crypto = require("node:crypto");
 var import_node_fs = require("node:fs");
@@ -29503,14 +29515,11 @@ function maskValue(value, mask) {
 }
 function recordFailure(report, err2) {
   report.error = err2 instanceof Error ? err2.message : String(err2);
-  report.failureReason = err2 instanceof DeployError ? err2.reason : err2?.name === "InputError" ? "input" : "error";
+  report.failureReason = err2 instanceof DeployError ? err2.reason : err2 instanceof InputError ? "input" : "error";
   if (err2 instanceof DeployError && err2.lockInfo) report.lockInfo = err2.lockInfo;
 }
 
 // actions/deploy/src/inputs.ts
-var InputError = class extends Error {
-  name = "InputError";
-};
 function lineList(value) {
   return value.split("\n").map((s) => s.trim()).filter((s) => s && !s.startsWith("#"));
 }
@@ -29531,12 +29540,6 @@ function parseDuration(name, value) {
   for (const [, n, unit] of v.matchAll(/(\d+)([smh])/g)) ms2 += Number(n) * UNITS[unit];
   if (ms2 <= 0) throw new InputError(`${name}: must be longer than zero`);
   return ms2;
-}
-function bool(name, value) {
-  const v = value.trim().toLowerCase();
-  if (v === "" || v === "false") return false;
-  if (v === "true") return true;
-  throw new InputError(`${name}: expected true or false, got "${value}"`);
 }
 function integer(name, value, fallback, min, max2) {
   if (!value.trim()) return fallback;
@@ -29571,7 +29574,7 @@ function parseInputs(get) {
     varFiles: lineList(get("var-files")),
     lockTimeout,
     rolloutTimeoutMs: parseDuration("rollout-timeout", opt("rollout-timeout") ?? "20m"),
-    planOnly: bool("plan-only", get("plan-only")),
+    planOnly: booleanInput("plan-only", get("plan-only")),
     localHttpPort: integer("local-http-port", get("local-http-port"), 18080, 0, 65535),
     localHttpsPort: integer("local-https-port", get("local-https-port"), 18443, 0, 65535),
     localScale: scale,

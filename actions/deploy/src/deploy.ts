@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { InputError } from '../../common/src/inputs.js';
 import { installTool, toolRelease, type InstalledTool, type ToolCache, type ToolName } from './install.js';
 import { summarizePlan, type PlanSummary } from './plan-summary.js';
 import { RolloutError, waitForRollout, type GroupRollout } from './rollout.js';
@@ -199,6 +200,6 @@ function maskValue(value: unknown, mask: (s: string) => void): void {
 /** Records a failure on the report (the summary and the outputs are written from it either way). */
 export function recordFailure(report: DeployReport, err: unknown): void {
   report.error = err instanceof Error ? err.message : String(err);
-  report.failureReason = err instanceof DeployError ? err.reason : (err as Error)?.name === 'InputError' ? 'input' : 'error';
+  report.failureReason = err instanceof DeployError ? err.reason : err instanceof InputError ? 'input' : 'error';
   if (err instanceof DeployError && err.lockInfo) report.lockInfo = err.lockInfo;
 }

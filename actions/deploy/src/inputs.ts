@@ -2,6 +2,9 @@
 // with errors that name the input. parseInputs is pure: tests call it with a map.
 import * as core from '@actions/core';
 import { DEFAULT_TOOL, DEFAULT_VERSIONS, isToolName, type ToolName } from './install.js';
+import { booleanInput, InputError } from '../../common/src/inputs.js';
+
+export { InputError };
 
 export type Target = 'yandex' | 'local';
 
@@ -29,10 +32,6 @@ export interface Inputs {
   localHttpsPort: number;
   localScale: number;
   localInstances: number;
-}
-
-export class InputError extends Error {
-  override name = 'InputError';
 }
 
 /** One item per line; blank lines and # comments dropped. */
@@ -64,13 +63,6 @@ export function parseDuration(name: string, value: string): number {
   for (const [, n, unit] of v.matchAll(/(\d+)([smh])/g)) ms += Number(n) * UNITS[unit!]!;
   if (ms <= 0) throw new InputError(`${name}: must be longer than zero`);
   return ms;
-}
-
-function bool(name: string, value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === '' || v === 'false') return false;
-  if (v === 'true') return true;
-  throw new InputError(`${name}: expected true or false, got "${value}"`);
 }
 
 function integer(name: string, value: string, fallback: number, min: number, max: number): number {
@@ -107,7 +99,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     varFiles: lineList(get('var-files')),
     lockTimeout,
     rolloutTimeoutMs: parseDuration('rollout-timeout', opt('rollout-timeout') ?? '20m'),
-    planOnly: bool('plan-only', get('plan-only')),
+    planOnly: booleanInput('plan-only', get('plan-only')),
     localHttpPort: integer('local-http-port', get('local-http-port'), 18080, 0, 65535),
     localHttpsPort: integer('local-https-port', get('local-https-port'), 18443, 0, 65535),
     localScale: scale,

@@ -19839,10 +19839,12 @@ async function findGoodImages(o) {
   return latest ? { latest } : {};
 }
 
-// actions/last-good/src/inputs.ts
+// actions/common/src/inputs.ts
 var InputError = class extends Error {
   name = "InputError";
 };
+
+// actions/last-good/src/inputs.ts
 function parseInputs(get) {
   const opt = (name) => get(name).trim() || void 0;
   const mode = opt("mode");

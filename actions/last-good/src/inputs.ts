@@ -2,6 +2,9 @@
 // `required`); errors name the input or the environment variable.
 import * as core from '@actions/core';
 import { digestOf } from '../../common/src/github-deployments.js';
+import { InputError } from '../../common/src/inputs.js';
+
+export { InputError };
 
 interface CommonInputs {
   environment: string;
@@ -31,10 +34,6 @@ export interface RunContext {
   sha?: string;
   /** The run's page, for the deployment status's log link. */
   logUrl?: string;
-}
-
-export class InputError extends Error {
-  override name = 'InputError';
 }
 
 /** Pure: the tests call it with a map of raw values. */

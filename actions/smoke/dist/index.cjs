@@ -27476,20 +27476,22 @@ function evaluate(thresholds, overall, endpoints) {
   });
 }
 
-// actions/smoke/src/inputs.ts
+// actions/common/src/inputs.ts
 var InputError = class extends Error {
   name = "InputError";
 };
-function url(name, value) {
-  if (!/^https?:\/\/[^/\s]+\/?$/.test(value)) throw new InputError(`${name}: expected http(s)://host[:port], got "${value}"`);
-  return value.replace(/\/$/, "");
-}
-function bool(name, value, fallback) {
+function booleanInput(name, value, fallback = false) {
   const v = value.trim().toLowerCase();
   if (v === "") return fallback;
   if (v === "true") return true;
   if (v === "false") return false;
   throw new InputError(`${name}: expected true or false, got "${value}"`);
+}
+
+// actions/smoke/src/inputs.ts
+function url(name, value) {
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(value)) throw new InputError(`${name}: expected http(s)://host[:port], got "${value}"`);
+  return value.replace(/\/$/, "");
 }
 function parseInputs(get) {
   const opt = (name) => get(name).trim() || null;
@@ -27516,14 +27518,14 @@ function parseInputs(get) {
     target: url("target", target),
     httpsUrl: opt("https-url") ? url("https-url", opt("https-url")) : null,
     httpUrl: opt("http-url") ? url("http-url", opt("http-url")) : null,
-    insecure: bool("insecure", get("insecure"), false),
+    insecure: booleanInput("insecure", get("insecure"), false),
     caFile: opt("ca-file"),
     phases,
     thresholds,
     baseline: opt("baseline"),
     resultFile: opt("result-file") ?? "smoke-result.json",
     environment,
-    comment: bool("comment", get("comment"), true),
+    comment: booleanInput("comment", get("comment"), true),
     githubToken: get("github-token"),
     commentAuthor: opt("comment-author") ?? "github-actions[bot]",
     timeoutMs: timeout

@@ -2,6 +2,9 @@
 import { parseProfile, type Phase } from './load/profile.js';
 import type { SmokeOptions } from './smoke.js';
 import { DEFAULT_THRESHOLDS, parseThresholds, type Threshold } from './thresholds.js';
+import { booleanInput, InputError } from '../../common/src/inputs.js';
+
+export { InputError };
 
 /** What the run itself takes (see SmokeOptions), and what only the action's reporting needs. */
 export interface Inputs extends Pick<SmokeOptions, 'environment' | 'target' | 'httpsUrl' | 'httpUrl' | 'insecure' | 'caFile' | 'phases' | 'thresholds' | 'timeoutMs'> {
@@ -12,21 +15,9 @@ export interface Inputs extends Pick<SmokeOptions, 'environment' | 'target' | 'h
   commentAuthor: string;
 }
 
-export class InputError extends Error {
-  override name = 'InputError';
-}
-
 function url(name: string, value: string): string {
   if (!/^https?:\/\/[^/\s]+\/?$/.test(value)) throw new InputError(`${name}: expected http(s)://host[:port], got "${value}"`);
   return value.replace(/\/$/, '');
-}
-
-function bool(name: string, value: string, fallback: boolean): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === '') return fallback;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  throw new InputError(`${name}: expected true or false, got "${value}"`);
 }
 
 /** Pure: the tests call it with a map of raw values. */
@@ -55,14 +46,14 @@ export function parseInputs(get: (name: string) => string): Inputs {
     target: url('target', target),
     httpsUrl: opt('https-url') ? url('https-url', opt('https-url')!) : null,
     httpUrl: opt('http-url') ? url('http-url', opt('http-url')!) : null,
-    insecure: bool('insecure', get('insecure'), false),
+    insecure: booleanInput('insecure', get('insecure'), false),
     caFile: opt('ca-file'),
     phases,
     thresholds,
     baseline: opt('baseline'),
     resultFile: opt('result-file') ?? 'smoke-result.json',
     environment,
-    comment: bool('comment', get('comment'), true),
+    comment: booleanInput('comment', get('comment'), true),
     githubToken: get('github-token'),
     commentAuthor: opt('comment-author') ?? 'github-actions[bot]',
     timeoutMs: timeout,
