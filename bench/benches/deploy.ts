@@ -9,6 +9,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js';
 import { deployCloud, emptyReport } from '../../actions/deploy/src/deploy.js';
+import { opentofuBinary } from '../../tools/opentofu/binary.js';
 import { runBench, type BenchContext } from '../lib/harness.js';
 import { ROOT } from '../lib/paths.js';
 import { fmtMs, fmtRatio, type Target } from '../lib/report.js';
@@ -16,13 +17,6 @@ import { median, ratio } from '../lib/stats.js';
 
 const RUNS = 5;
 const IMAGE = `cr.yandex/crp0bench/shs@sha256:${'b'.repeat(64)}`;
-
-function tofuBinary(): string {
-  if (process.env.SHS_TOFU) return process.env.SHS_TOFU;
-  const r = spawnSync(join(ROOT, 'scripts', 'build-opentofu.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error('scripts/build-opentofu.sh failed');
-  return r.stdout.trim();
-}
 
 function copy(ctx: BenchContext, name: string): string {
   const dir = join(ctx.workDir, name);
@@ -67,7 +61,7 @@ const FULL = [['init', '-input=false', '-no-color'], ['plan', '-input=false', '-
 const NO_CHANGE = [['init', '-input=false', '-no-color'], ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=tfplan', `-var=image=${IMAGE}`]];
 
 runBench('deploy', async (ctx) => {
-  const tofu = tofuBinary();
+  const tofu = opentofuBinary();
   const version = spawnSync(tofu, ['version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   ctx.note('tofu', version);
   const peerFirst: number[] = [];

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { down } from '../../stack/src/local.js';
 import { runActionBundle } from '../support/action-runner.js';
 import { ROOT } from '../support/shs.js';
-import { fixtureCopy, image, tofuBinary } from './support.js';
+import { fixtureCopy, image } from './support.js';
+import { opentofuBinary } from '../../tools/opentofu/binary.js';
 
 const BUNDLE = join(ROOT, 'actions', 'deploy', 'dist', 'index.cjs');
 const OUTPUTS = ['url', 'https-url', 'ca-file', 'image', 'digest', 'changed', 'plan', 'group-ids', 'console-url', 'failure-reason', 'lock-info', 'tool-version'];
@@ -25,7 +26,7 @@ describe('the deploy action bundle', () => {
     const workspace = fixtureCopy();
     cleanup.push(() => rmSync(workspace, { recursive: true, force: true }));
     const r = await runAction(
-      { image: image('d'), 'working-directory': '.', 'tool-binary': tofuBinary(), variables: 'replicas=3', 'yc-folder-id': 'b1gfolder' },
+      { image: image('d'), 'working-directory': '.', 'tool-binary': opentofuBinary(), variables: 'replicas=3', 'yc-folder-id': 'b1gfolder' },
       { GITHUB_WORKSPACE: workspace },
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -85,7 +86,7 @@ describe('pipeline deploy', () => {
   it('deploys the fixture, then finds nothing to change; refuses bad flags with usage', async () => {
     const dir = fixtureCopy();
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const args = ['--dir', '.', '--tool-binary', tofuBinary(), '--image', image('f'), '--var', 'replicas=1'];
+    const args = ['--dir', '.', '--tool-binary', opentofuBinary(), '--image', image('f'), '--var', 'replicas=1'];
     const first = await cli(args, dir);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('plan: 1 to add, 0 to change, 0 to destroy, 0 to replace');

@@ -14,7 +14,8 @@ import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js'
 import { DeployError, deployCloud, emptyReport, type CloudDeployOptions } from '../../actions/deploy/src/deploy.js';
 import { installTool, toolRelease } from '../../actions/deploy/src/install.js';
 import { eventually } from '../support/shs.js';
-import { fixtureCopy, image, tofuBinary } from './support.js';
+import { fixtureCopy, image } from './support.js';
+import { opentofuBinary } from '../../tools/opentofu/binary.js';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -40,7 +41,7 @@ function options(dir: string, extra: Partial<CloudDeployOptions> = {}): CloudDep
   return {
     image: image('a'),
     workingDirectory: dir,
-    tool: { tool: 'tofu', version: '1.10.6', binary: tofuBinary(), cache: new DirectoryToolCache(join(dir, 'cache')) },
+    tool: { tool: 'tofu', version: '1.10.6', binary: opentofuBinary(), cache: new DirectoryToolCache(join(dir, 'cache')) },
     backendConfig: [],
     variables: {},
     varFiles: [],
@@ -124,7 +125,7 @@ describe('deploy with a real OpenTofu', () => {
   it('a held state lock fails with state-locked and the holder\'s lock info', async () => {
     const dir = workdir();
     await deployCloud(options(dir), emptyReport('yandex', image('a')));
-    const holder = spawn(tofuBinary(), ['apply', '-auto-approve', '-input=false', '-no-color', `-var=image=${image('a')}`, '-var=hold_seconds=60'], { cwd: dir, stdio: 'ignore' });
+    const holder = spawn(opentofuBinary(), ['apply', '-auto-approve', '-input=false', '-no-color', `-var=image=${image('a')}`, '-var=hold_seconds=60'], { cwd: dir, stdio: 'ignore' });
     children.push(holder);
     await eventually(async () => existsSync(join(dir, '.terraform.tfstate.lock.info')), 30_000, 100);
     const err = (await deployCloud(options(dir, { image: image('c') }), emptyReport('yandex', image('c'))).catch((e: unknown) => e)) as DeployError;
