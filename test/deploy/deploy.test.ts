@@ -101,6 +101,31 @@ describe('deploy with a real OpenTofu', () => {
     expect(state()).toBe(image('b'));
   });
 
+  it('plan in one run, apply of exactly that saved plan in another; a stale or foreign plan is refused', async () => {
+    const dir = workdir();
+    await deployCloud(options(dir), emptyReport('yandex', image('a')));
+    const planOut = join(dir, 'artifact', 'tfplan');
+    const planned = await deployCloud(options(dir, { image: image('b'), planOnly: true, planOut, lock: false }), emptyReport('yandex', image('b')));
+    expect(planned).toMatchObject({ planOnly: true, changed: true, applied: false, planFile: planOut });
+    expect(existsSync(planOut)).toBe(true);
+    // The apply job names no image (the plan carries it) and reads the same changes back from the plan.
+    const applied = await deployCloud(options(dir, { image: '', applyPlan: planOut }), emptyReport('yandex', ''));
+    expect(applied).toMatchObject({ applied: true, image: image('b'), digest: `sha256:${'b'.repeat(64)}`, planFile: planOut });
+    expect(applied.plan).toMatchObject({ add: 0, change: 2, destroy: 0 });
+    // Applied once, the plan is stale: OpenTofu refuses it, and so a plan approved against an older state.
+    const again = (await deployCloud(options(dir, { image: '', applyPlan: planOut }), emptyReport('yandex', '')).catch((e: unknown) => e)) as DeployError;
+    expect(again.reason).toBe('apply-failed');
+    expect(again.message).toMatch(/stale/i);
+    // An image input that is not the plan's is refused before anything is applied.
+    const other = await deployCloud(options(dir, { image: image('c'), planOnly: true, planOut }), emptyReport('yandex', image('c')));
+    expect(other.planFile).toBe(planOut);
+    await expect(deployCloud(options(dir, { image: image('d'), applyPlan: planOut }), emptyReport('yandex', image('d')))).rejects.toMatchObject({
+      reason: 'input',
+      message: expect.stringContaining(`deploys ${image('c')}, not the image input ${image('d')}`),
+    });
+    await expect(deployCloud(options(dir, { image: '', applyPlan: join(dir, 'nope') }), emptyReport('yandex', ''))).rejects.toMatchObject({ reason: 'input', message: expect.stringContaining('does not exist') });
+  });
+
   it('refuses an image that is not referenced by digest, before running anything', async () => {
     const dir = workdir();
     await expect(deployCloud(options(dir, { image: 'cr.yandex/x/shs:latest' }), emptyReport('yandex', ''))).rejects.toMatchObject({ reason: 'input' });

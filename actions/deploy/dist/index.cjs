@@ -28347,8 +28347,92 @@ function _getCacheDirectory() {
   return cacheDirectory;
 }
 
+// actions/common/src/github-api.ts
+var ApiError = class extends Error {
+  constructor(status2, message) {
+    super(message);
+    this.status = status2;
+  }
+  status;
+};
+function nextLink(header) {
+  if (!header) return null;
+  for (const part of header.split(",")) {
+    const m = /<([^>]+)>;\s*rel="next"/.exec(part);
+    if (m) return m[1];
+  }
+  return null;
+}
+async function githubRequest(o, method, url, body) {
+  const res = await (o.fetchImpl ?? fetch)(url, {
+    method,
+    headers: {
+      accept: "application/vnd.github+json",
+      authorization: `Bearer ${o.token}`,
+      "x-github-api-version": "2022-11-28",
+      "user-agent": "shs-delivery",
+      ...body ? { "content-type": "application/json" } : {}
+    },
+    ...body ? { body: JSON.stringify(body) } : {}
+  });
+  if (!res.ok) {
+    const text = await res.text().catch(() => "");
+    let message = text.slice(0, 300);
+    try {
+      message = JSON.parse(text).message ?? message;
+    } catch {
+    }
+    throw new ApiError(res.status, `${method} ${new URL(url).pathname}: ${res.status} ${message}`);
+  }
+  return res;
+}
+
+// actions/common/src/github-comments.ts
+var MAX_COMMENT_LENGTH = 65536;
+async function findSticky(o) {
+  let url = `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments?per_page=100`;
+  for (let page = 0; url && page < 50; page++) {
+    const res = await githubRequest(o, "GET", url);
+    const comments = await res.json();
+    const ours = comments.find((c) => c.user?.login === o.author && (c.body ?? "").startsWith(o.marker));
+    if (ours) return ours;
+    url = nextLink(res.headers.get("link"));
+  }
+  return null;
+}
+async function upsertSticky(o) {
+  if (!o.body.startsWith(o.marker)) throw new Error("the comment body must start with its marker");
+  if (o.body.length > MAX_COMMENT_LENGTH) throw new Error(`the comment is ${o.body.length} characters, over GitHub's ${MAX_COMMENT_LENGTH}`);
+  try {
+    const existing = await findSticky(o);
+    if (existing) {
+      const res2 = await githubRequest(o, "PATCH", `${o.apiUrl}/repos/${o.repository}/issues/comments/${existing.id}`, { body: o.body });
+      const c2 = await res2.json();
+      return { action: "updated", id: c2.id, url: c2.html_url };
+    }
+    const res = await githubRequest(o, "POST", `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments`, { body: o.body });
+    const c = await res.json();
+    return { action: "created", id: c.id, url: c.html_url };
+  } catch (err2) {
+    if (err2 instanceof ApiError && (err2.status === 403 || err2.status === 404))
+      return { action: "skipped", reason: `the token cannot write comments here (${err2.message}); fork pull requests get a read-only token` };
+    throw err2;
+  }
+}
+
+// actions/common/src/pull-request.ts
+var import_node_fs = require("node:fs");
+function pullRequestOfRun(env = process.env) {
+  const path3 = env.GITHUB_EVENT_PATH;
+  const repository = env.GITHUB_REPOSITORY;
+  if (!path3 || !repository || !(0, import_node_fs.existsSync)(path3)) return null;
+  const event = JSON.parse((0, import_node_fs.readFileSync)(path3, "utf8"));
+  if (!event.pull_request) return null;
+  return { repository, number: event.pull_request.number, fork: event.pull_request.head?.repo?.full_name !== repository };
+}
+
 // actions/deploy/src/deploy.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path2 = require("node:path");
 
@@ -28366,7 +28450,7 @@ function booleanInput(name, value, fallback = false) {
 
 // actions/deploy/src/install.ts
 var import_node_crypto = require("node:crypto");
-var import_node_fs = require("node:fs");
+var import_node_fs2 = require("node:fs");
 var import_node_os = require("node:os");
 var import_node_path = require("node:path");
 
@@ -28943,7 +29027,7 @@ async function installTool(o) {
   const log = o.log ?? (() => {
   });
   const cached = cache.find(release.tool, release.version, release.arch);
-  if (cached && (0, import_node_fs.existsSync)((0, import_node_path.join)(cached, release.binaryName))) {
+  if (cached && (0, import_node_fs2.existsSync)((0, import_node_path.join)(cached, release.binaryName))) {
     log(`${release.tool} ${release.version} from the tool cache: ${cached}`);
     return { tool: release.tool, version: release.version, path: (0, import_node_path.join)(cached, release.binaryName), sha256: "", fromCache: true };
   }
@@ -28971,15 +29055,15 @@ async function installTool(o) {
   }
   const binary = files[release.binaryName];
   if (!binary) throw new InstallError(`${release.archiveName} has no ${release.binaryName} at its top level`);
-  const staging = (0, import_node_fs.mkdtempSync)((0, import_node_path.join)((0, import_node_os.tmpdir)(), `${release.tool}-${release.version}-`));
+  const staging = (0, import_node_fs2.mkdtempSync)((0, import_node_path.join)((0, import_node_os.tmpdir)(), `${release.tool}-${release.version}-`));
   try {
-    (0, import_node_fs.writeFileSync)((0, import_node_path.join)(staging, release.binaryName), binary);
-    (0, import_node_fs.chmodSync)((0, import_node_path.join)(staging, release.binaryName), 493);
+    (0, import_node_fs2.writeFileSync)((0, import_node_path.join)(staging, release.binaryName), binary);
+    (0, import_node_fs2.chmodSync)((0, import_node_path.join)(staging, release.binaryName), 493);
     const dir = await cache.save(staging, release.tool, release.version, release.arch);
     log(`${release.tool} ${release.version} installed in ${dir}`);
     return { tool: release.tool, version: release.version, path: (0, import_node_path.join)(dir, release.binaryName), sha256: actual, fromCache: false };
   } finally {
-    (0, import_node_fs.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs2.rmSync)(staging, { recursive: true, force: true });
   }
 }
 function fail(err2) {
@@ -29367,15 +29451,18 @@ ${r.stdout}`);
     const r = await this.run(args);
     if (r.code !== 0) throw this.failure("init", "init-failed", r);
   }
-  /** Plans into planFile; true when there are changes (exit code 2 under -detailed-exitcode). */
-  async plan(planFile, variables = {}, varFiles = []) {
+  /**
+   * Plans into planFile; true when there are changes (exit code 2 under -detailed-exitcode). lock false plans
+   * without the state lock (a read-only planner): applying the plan later still refuses it if the state moved.
+   */
+  async plan(planFile, variables = {}, varFiles = [], lock = true) {
     const args = [
       "plan",
       "-input=false",
       "-no-color",
       "-detailed-exitcode",
       `-out=${planFile}`,
-      ...this.lockArgs(),
+      ...lock ? this.lockArgs() : ["-lock=false"],
       ...varFiles.map((f) => `-var-file=${f}`),
       ...Object.entries(variables).map(([k, v]) => `-var=${k}=${v}`)
     ];
@@ -29450,27 +29537,65 @@ function rethrow(err2) {
   throw err2;
 }
 function checkConfiguration(dir) {
-  if (!(0, import_node_fs2.existsSync)(dir)) throw new DeployError(`working-directory ${dir} does not exist`, "input");
-  if (!(0, import_node_fs2.readdirSync)(dir).some((f) => f.endsWith(".tf") || f.endsWith(".tf.json"))) {
+  if (!(0, import_node_fs3.existsSync)(dir)) throw new DeployError(`working-directory ${dir} does not exist`, "input");
+  if (!(0, import_node_fs3.readdirSync)(dir).some((f) => f.endsWith(".tf") || f.endsWith(".tf.json"))) {
     throw new DeployError(`working-directory ${dir} holds no terraform configuration (*.tf, *.tf.json)`, "input");
   }
 }
+function plannedImage(plan) {
+  const value = plan?.variables?.image?.value;
+  return typeof value === "string" ? value : "";
+}
+function planChanges(plan, summary2) {
+  const outputs = plan?.output_changes ?? {};
+  return summary2.resources.length > 0 || Object.values(outputs).some((c) => !(c.actions ?? []).every((a) => a === "no-op"));
+}
+async function readSavedPlan(tf, o, report) {
+  const file = (0, import_node_path2.resolve)(o.applyPlan);
+  if (!(0, import_node_fs3.existsSync)(file)) throw new DeployError(`apply-plan: ${file} does not exist (was the plan artifact downloaded?)`, "input");
+  const json = await tf.showPlanJson(file).catch(rethrow);
+  const image = plannedImage(json);
+  if (!image) throw new DeployError(`apply-plan: ${file} sets no "image" variable: not a plan of this root module`, "input");
+  if (o.image && o.image !== image) throw new DeployError(`apply-plan: the saved plan deploys ${image}, not the image input ${o.image}`, "input");
+  report.image = image;
+  report.digest = checkImageReference(image);
+  report.plan = summarizePlan(json);
+  report.changed = planChanges(json, report.plan);
+  report.planFile = file;
+  return file;
+}
 async function deployCloud(o, report) {
-  report.digest = checkImageReference(o.image);
+  if (!o.applyPlan) report.digest = checkImageReference(o.image);
+  else if (o.image) checkImageReference(o.image);
   checkConfiguration(o.workingDirectory);
   const installed = await o.phase("Install", () => resolveTool(o));
   const tf = new Terraform({ binary: installed.path, cwd: o.workingDirectory, env: o.env, log: o.log, lockTimeout: o.lockTimeout });
   const version = installed.version ? Promise.resolve(installed.version) : tf.version().catch(() => "");
-  const scratch = (0, import_node_fs2.mkdtempSync)((0, import_node_path2.join)((0, import_node_os2.tmpdir)(), "shs-deploy-"));
+  const scratch = (0, import_node_fs3.mkdtempSync)((0, import_node_path2.join)((0, import_node_os2.tmpdir)(), "shs-deploy-"));
   const planFile = (0, import_node_path2.join)(scratch, "tfplan");
   try {
     await o.phase("Init", () => tf.init(o.backendConfig)).catch(rethrow);
     report.tool = { name: installed.tool, version: await version, path: installed.path, fromCache: installed.fromCache };
-    report.changed = await o.phase("Plan", () => tf.plan(planFile, { ...o.variables, image: o.image }, o.varFiles)).catch(rethrow);
-    report.plan = report.changed ? summarizePlan(await tf.showPlanJson(planFile).catch(rethrow)) : summarizePlan({});
-    if (o.planOnly) return report;
+    let toApply = planFile;
+    if (o.applyPlan) {
+      toApply = await o.phase("Saved plan", () => readSavedPlan(tf, o, report));
+    } else {
+      report.changed = await o.phase("Plan", () => tf.plan(planFile, { ...o.variables, image: o.image }, o.varFiles, o.lock ?? true)).catch(rethrow);
+      report.plan = report.changed ? summarizePlan(await tf.showPlanJson(planFile).catch(rethrow)) : summarizePlan({});
+    }
+    if (o.planOnly) {
+      report.planOnly = true;
+      if (o.planOut) {
+        const out = (0, import_node_path2.resolve)(o.planOut);
+        (0, import_node_fs3.mkdirSync)((0, import_node_path2.dirname)(out), { recursive: true });
+        (0, import_node_fs3.copyFileSync)(planFile, out);
+        report.planFile = out;
+        o.log(`saved plan: ${out}`);
+      }
+      return report;
+    }
     if (report.changed) {
-      await o.phase("Apply", () => tf.apply(planFile)).catch(rethrow);
+      await o.phase("Apply", () => tf.apply(toApply)).catch(rethrow);
       report.applied = true;
     } else {
       o.log("no changes: nothing to apply");
@@ -29504,7 +29629,7 @@ async function deployCloud(o, report) {
     });
     return report;
   } finally {
-    (0, import_node_fs2.rmSync)(scratch, { recursive: true, force: true });
+    (0, import_node_fs3.rmSync)(scratch, { recursive: true, force: true });
   }
 }
 function maskValue(value, mask) {
@@ -29552,7 +29677,14 @@ function parseInputs(get) {
   const target = opt("target") ?? "yandex";
   if (target !== "yandex" && target !== "local") throw new InputError(`target: expected yandex or local, got "${target}"`);
   const image = opt("image") ?? "";
-  if (target === "yandex" && !image) throw new InputError("image: required for the yandex target (registry/repository@sha256:..., the build-image output)");
+  const applyPlan = opt("apply-plan");
+  const planOut = opt("plan-out");
+  const planOnly = booleanInput("plan-only", get("plan-only"));
+  if (target === "yandex" && !image && !applyPlan)
+    throw new InputError("image: required for the yandex target (registry/repository@sha256:..., the build-image output), unless apply-plan gives a saved plan");
+  if (applyPlan && target !== "yandex") throw new InputError("apply-plan: only for the yandex target");
+  if (applyPlan && planOnly) throw new InputError("apply-plan: cannot be combined with plan-only (one job plans, another applies)");
+  if (planOut && !planOnly) throw new InputError("plan-out: needs plan-only: true (the plan is kept for an apply in a later job)");
   const tool = opt("tool") ?? DEFAULT_TOOL;
   if (!isToolName(tool)) throw new InputError(`tool: expected tofu or terraform, got "${tool}"`);
   const scale = Number(opt("local-scale") ?? "0.02");
@@ -29574,7 +29706,10 @@ function parseInputs(get) {
     varFiles: lineList(get("var-files")),
     lockTimeout,
     rolloutTimeoutMs: parseDuration("rollout-timeout", opt("rollout-timeout") ?? "20m"),
-    planOnly: booleanInput("plan-only", get("plan-only")),
+    planOnly,
+    lock: booleanInput("lock", get("lock"), true),
+    comment: booleanInput("comment", get("comment")),
+    commentAuthor: opt("comment-author") ?? "github-actions[bot]",
     localHttpPort: integer("local-http-port", get("local-http-port"), 18080, 0, 65535),
     localHttpsPort: integer("local-https-port", get("local-https-port"), 18443, 0, 65535),
     localScale: scale,
@@ -29582,6 +29717,9 @@ function parseInputs(get) {
   };
   if ("image" in inputs.variables) throw new InputError('variables: "image" is set by the image input; remove it from variables');
   const optional = {
+    planOut,
+    applyPlan,
+    githubToken: opt("github-token"),
     toolBinary: opt("tool-binary"),
     toolDownloadUrl,
     ycSaJsonCredentials: opt("yc-sa-json-credentials"),
@@ -29749,19 +29887,19 @@ var import_node_path8 = require("node:path");
 // stack/src/local.ts
 var import_node_child_process6 = require("node:child_process");
 var import_node_crypto4 = require("node:crypto");
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_path7 = require("node:path");
 var import_promises = require("node:timers/promises");
 
 // proxy/src/nginx.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_fs3 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_util = require("node:util");
 var run = (0, import_node_util.promisify)(import_node_child_process2.execFile);
 function parseFeatures(binary, text) {
   const version = /nginx version: (?:nginx|openresty)\/(\S+)/.exec(text)?.[1] ?? "unknown";
   const openresty = /openresty/i.test(text);
-  const debianLua = (0, import_node_fs3.existsSync)("/usr/lib/nginx/modules/ngx_http_lua_module.so");
+  const debianLua = (0, import_node_fs4.existsSync)("/usr/lib/nginx/modules/ngx_http_lua_module.so");
   return {
     binary,
     version,
@@ -29774,7 +29912,7 @@ function parseFeatures(binary, text) {
 function findNginx(env = process.env) {
   if (env.PIPELINE_NGINX) return env.PIPELINE_NGINX;
   for (const candidate of ["/usr/local/openresty/bin/openresty", "/usr/sbin/nginx", "/usr/bin/nginx"])
-    if ((0, import_node_fs3.existsSync)(candidate)) return candidate;
+    if ((0, import_node_fs4.existsSync)(candidate)) return candidate;
   throw new Error("nginx not found (apt-get install nginx-light libnginx-mod-http-lua lua-resty-core lua-cjson, or set PIPELINE_NGINX)");
 }
 async function detectFeatures(binary = findNginx()) {
@@ -29913,7 +30051,7 @@ function freePort() {
 // stack/src/postgres.ts
 var import_node_child_process3 = require("node:child_process");
 var import_node_crypto3 = require("node:crypto");
-var import_node_fs4 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var import_node_path3 = require("node:path");
 var import_node_util2 = require("node:util");
 
@@ -29948,7 +30086,7 @@ var run2 = (0, import_node_util2.promisify)(import_node_child_process3.execFile)
 function findPostgresBinDir(env = process.env) {
   if (env.PIPELINE_PG_BINDIR) return env.PIPELINE_PG_BINDIR;
   const base = "/usr/lib/postgresql";
-  const versions = (0, import_node_fs4.existsSync)(base) ? (0, import_node_fs4.readdirSync)(base).filter((v) => (0, import_node_fs4.existsSync)((0, import_node_path3.join)(base, v, "bin", "postgres"))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = (0, import_node_fs5.existsSync)(base) ? (0, import_node_fs5.readdirSync)(base).filter((v) => (0, import_node_fs5.existsSync)((0, import_node_path3.join)(base, v, "bin", "postgres"))).sort((a, b) => Number(b) - Number(a)) : [];
   if (versions.length === 0)
     throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql, or set PIPELINE_PG_BINDIR)");
   return (0, import_node_path3.join)(base, versions[0], "bin");
@@ -29957,7 +30095,7 @@ function serviceUser() {
   if (process.getuid?.() !== 0) return null;
   for (const name of ["postgres", "nobody"]) {
     try {
-      const line = (0, import_node_fs4.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+      const line = (0, import_node_fs5.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
       if (!line) continue;
       const f = line.split(":");
       return { name, uid: Number(f[2]), gid: Number(f[3]) };
@@ -29989,12 +30127,12 @@ var PostgresServer = class _PostgresServer {
   static attach(dir) {
     const root = (0, import_node_path3.resolve)(dir);
     const dataDir = (0, import_node_path3.join)(root, "data");
-    if (!(0, import_node_fs4.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"))) return null;
+    if (!(0, import_node_fs5.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"))) return null;
     return new _PostgresServer({
       host: "127.0.0.1",
-      port: Number((0, import_node_fs4.readFileSync)((0, import_node_path3.join)(root, "port"), "utf8")),
+      port: Number((0, import_node_fs5.readFileSync)((0, import_node_path3.join)(root, "port"), "utf8")),
       superuser: "postgres",
-      password: (0, import_node_fs4.readFileSync)((0, import_node_path3.join)(root, "superuser.password"), "utf8").trim(),
+      password: (0, import_node_fs5.readFileSync)((0, import_node_path3.join)(root, "superuser.password"), "utf8").trim(),
       dataDir,
       logFile: (0, import_node_path3.join)(root, "postgres.log")
     });
@@ -30002,8 +30140,8 @@ var PostgresServer = class _PostgresServer {
   /** The postmaster's pid while the server runs, else null. */
   pid() {
     const file = (0, import_node_path3.join)(this.info.dataDir, "postmaster.pid");
-    if (!(0, import_node_fs4.existsSync)(file)) return null;
-    const pid = Number((0, import_node_fs4.readFileSync)(file, "utf8").split("\n")[0]);
+    if (!(0, import_node_fs5.existsSync)(file)) return null;
+    const pid = Number((0, import_node_fs5.readFileSync)(file, "utf8").split("\n")[0]);
     return processAlive(pid) ? pid : null;
   }
   /** Initialises dir on first use, then starts the server (a no-op if it is already running). */
@@ -30012,13 +30150,13 @@ var PostgresServer = class _PostgresServer {
     const dataDir = (0, import_node_path3.join)(dir, "data");
     const passwordFile = (0, import_node_path3.join)(dir, "superuser.password");
     const portFile = (0, import_node_path3.join)(dir, "port");
-    (0, import_node_fs4.mkdirSync)(dir, { recursive: true, mode: 493 });
-    (0, import_node_fs4.chmodSync)(dir, 493);
-    const port = options.port || ((0, import_node_fs4.existsSync)(portFile) ? Number((0, import_node_fs4.readFileSync)(portFile, "utf8")) : await freePort());
-    (0, import_node_fs4.writeFileSync)(portFile, String(port));
-    const fresh = !(0, import_node_fs4.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"));
-    if (fresh) (0, import_node_fs4.writeFileSync)(passwordFile, (0, import_node_crypto3.randomBytes)(18).toString("base64url"), { mode: 384 });
-    const password = (0, import_node_fs4.readFileSync)(passwordFile, "utf8").trim();
+    (0, import_node_fs5.mkdirSync)(dir, { recursive: true, mode: 493 });
+    (0, import_node_fs5.chmodSync)(dir, 493);
+    const port = options.port || ((0, import_node_fs5.existsSync)(portFile) ? Number((0, import_node_fs5.readFileSync)(portFile, "utf8")) : await freePort());
+    (0, import_node_fs5.writeFileSync)(portFile, String(port));
+    const fresh = !(0, import_node_fs5.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"));
+    if (fresh) (0, import_node_fs5.writeFileSync)(passwordFile, (0, import_node_crypto3.randomBytes)(18).toString("base64url"), { mode: 384 });
+    const password = (0, import_node_fs5.readFileSync)(passwordFile, "utf8").trim();
     const server = new _PostgresServer({
       host: "127.0.0.1",
       port,
@@ -30031,20 +30169,20 @@ var PostgresServer = class _PostgresServer {
     await server.setPort(port);
     if (!await server.isRunning()) {
       if (server.user) {
-        (0, import_node_fs4.writeFileSync)(server.info.logFile, "", { flag: "a" });
-        (0, import_node_fs4.chownSync)(server.info.logFile, server.user.uid, server.user.gid);
+        (0, import_node_fs5.writeFileSync)(server.info.logFile, "", { flag: "a" });
+        (0, import_node_fs5.chownSync)(server.info.logFile, server.user.uid, server.user.gid);
       }
       await server.exec("pg_ctl", ["start", "-D", dataDir, "-l", server.info.logFile, "-w", "-t", "60", "-s"]);
     }
     return server;
   }
   async init(passwordFile, fast, tls) {
-    (0, import_node_fs4.mkdirSync)(this.info.dataDir, { recursive: true, mode: 448 });
+    (0, import_node_fs5.mkdirSync)(this.info.dataDir, { recursive: true, mode: 448 });
     const pwCopy = (0, import_node_path3.join)(this.info.dataDir, "..", ".initdb.pw");
-    (0, import_node_fs4.writeFileSync)(pwCopy, (0, import_node_fs4.readFileSync)(passwordFile), { mode: 384 });
+    (0, import_node_fs5.writeFileSync)(pwCopy, (0, import_node_fs5.readFileSync)(passwordFile), { mode: 384 });
     if (this.user) {
-      (0, import_node_fs4.chownSync)(this.info.dataDir, this.user.uid, this.user.gid);
-      (0, import_node_fs4.chownSync)(pwCopy, this.user.uid, this.user.gid);
+      (0, import_node_fs5.chownSync)(this.info.dataDir, this.user.uid, this.user.gid);
+      (0, import_node_fs5.chownSync)(pwCopy, this.user.uid, this.user.gid);
     }
     try {
       await this.exec("initdb", [
@@ -30060,7 +30198,7 @@ var PostgresServer = class _PostgresServer {
         "--no-sync"
       ]);
     } finally {
-      (0, import_node_fs4.writeFileSync)(pwCopy, "");
+      (0, import_node_fs5.writeFileSync)(pwCopy, "");
     }
     const settings = [
       `listen_addresses = '127.0.0.1'`,
@@ -30084,22 +30222,22 @@ var PostgresServer = class _PostgresServer {
     if (tls) {
       for (const [from, to, mode] of [[tls.certFile, "server.crt", 420], [tls.keyFile, "server.key", 384]]) {
         const dest = (0, import_node_path3.join)(this.info.dataDir, to);
-        (0, import_node_fs4.writeFileSync)(dest, (0, import_node_fs4.readFileSync)(from), { mode });
-        if (this.user) (0, import_node_fs4.chownSync)(dest, this.user.uid, this.user.gid);
+        (0, import_node_fs5.writeFileSync)(dest, (0, import_node_fs5.readFileSync)(from), { mode });
+        if (this.user) (0, import_node_fs5.chownSync)(dest, this.user.uid, this.user.gid);
       }
     }
-    (0, import_node_fs4.writeFileSync)((0, import_node_path3.join)(this.info.dataDir, "postgresql.conf"), `
+    (0, import_node_fs5.writeFileSync)((0, import_node_path3.join)(this.info.dataDir, "postgresql.conf"), `
 # shs-delivery
 ${settings.join("\n")}
 `, { flag: "a" });
   }
   async setPort(port) {
     const auto = (0, import_node_path3.join)(this.info.dataDir, "postgresql.auto.conf");
-    const text = (0, import_node_fs4.existsSync)(auto) ? (0, import_node_fs4.readFileSync)(auto, "utf8") : "";
+    const text = (0, import_node_fs5.existsSync)(auto) ? (0, import_node_fs5.readFileSync)(auto, "utf8") : "";
     const kept = text.split("\n").filter((l) => !/^port\s*=/.test(l) && l !== "");
-    (0, import_node_fs4.writeFileSync)(auto, `${[...kept, `port = ${port}`].join("\n")}
+    (0, import_node_fs5.writeFileSync)(auto, `${[...kept, `port = ${port}`].join("\n")}
 `);
-    if (this.user) (0, import_node_fs4.chownSync)(auto, this.user.uid, this.user.gid);
+    if (this.user) (0, import_node_fs5.chownSync)(auto, this.user.uid, this.user.gid);
   }
   async isRunning() {
     try {
@@ -30148,12 +30286,12 @@ ${settings.join("\n")}
 };
 
 // stack/src/prometheus.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path4 = require("node:path");
 function findPrometheus(env = process.env) {
   for (const dir of (env.PATH ?? "").split(import_node_path4.delimiter)) {
     const candidate = (0, import_node_path4.join)(dir, "prometheus");
-    if (dir && (0, import_node_fs5.existsSync)(candidate)) return candidate;
+    if (dir && (0, import_node_fs6.existsSync)(candidate)) return candidate;
   }
   return null;
 }
@@ -30174,11 +30312,11 @@ scrape_configs:
 }
 
 // stack/src/supervisor.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var DEFAULT_SUPERVISOR = { checkIntervalMs: 1e3, unhealthyThreshold: 4, startGraceMs: 3e3 };
 function readStatus(file) {
   try {
-    return JSON.parse((0, import_node_fs6.readFileSync)(file, "utf8"));
+    return JSON.parse((0, import_node_fs7.readFileSync)(file, "utf8"));
   } catch {
     return null;
   }
@@ -30209,15 +30347,15 @@ function runShs(root, args, extraEnv = {}) {
 
 // stack/src/tls.ts
 var import_node_child_process5 = require("node:child_process");
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var import_node_path6 = require("node:path");
 var import_node_util3 = require("node:util");
 var run3 = (0, import_node_util3.promisify)(import_node_child_process5.execFile);
 async function ensureSelfSigned(dir, hosts = ["localhost", "127.0.0.1"]) {
-  (0, import_node_fs7.mkdirSync)(dir, { recursive: true });
+  (0, import_node_fs8.mkdirSync)(dir, { recursive: true });
   const certFile = (0, import_node_path6.join)(dir, "cert.pem");
   const keyFile = (0, import_node_path6.join)(dir, "key.pem");
-  if ((0, import_node_fs7.existsSync)(certFile) && (0, import_node_fs7.existsSync)(keyFile)) return { certFile, keyFile };
+  if ((0, import_node_fs8.existsSync)(certFile) && (0, import_node_fs8.existsSync)(keyFile)) return { certFile, keyFile };
   const san = hosts.map((h) => /^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`).join(",");
   try {
     await run3("openssl", [
@@ -30262,10 +30400,10 @@ function stackPaths(stateDir) {
 }
 function readState(stateDir) {
   const file = stackPaths(stateDir).state;
-  return (0, import_node_fs8.existsSync)(file) ? JSON.parse((0, import_node_fs8.readFileSync)(file, "utf8")) : null;
+  return (0, import_node_fs9.existsSync)(file) ? JSON.parse((0, import_node_fs9.readFileSync)(file, "utf8")) : null;
 }
 function writeState(stateDir, state) {
-  (0, import_node_fs8.writeFileSync)(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}
+  (0, import_node_fs9.writeFileSync)(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}
 `);
 }
 async function choosePorts(previous, options, pgPort) {
@@ -30283,9 +30421,9 @@ async function choosePorts(previous, options, pgPort) {
 }
 function workerUser() {
   if (process.getuid?.() !== 0) return { directive: null, uid: -1, gid: -1 };
-  const line = (0, import_node_fs8.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"));
+  const line = (0, import_node_fs9.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"));
   const f = (line ?? "nobody:x:65534:65534").split(":");
-  const group2 = (0, import_node_fs8.readFileSync)("/etc/group", "utf8").split("\n").find((l) => l.split(":")[2] === f[3])?.split(":")[0] ?? "nogroup";
+  const group2 = (0, import_node_fs9.readFileSync)("/etc/group", "utf8").split("\n").find((l) => l.split(":")[2] === f[3])?.split(":")[0] ?? "nogroup";
   return { directive: `nobody ${group2}`, uid: Number(f[2]), gid: Number(f[3]) };
 }
 async function prepareProxy(options, ports) {
@@ -30294,12 +30432,12 @@ async function prepareProxy(options, ports) {
   if (!features.lua) throw new Error(`${features.binary} has no Lua module (apt-get install libnginx-mod-http-lua lua-resty-core lua-cjson)`);
   const cert = await ensureSelfSigned((0, import_node_path7.join)(dir, "tls"));
   const user = workerUser();
-  (0, import_node_fs8.rmSync)((0, import_node_path7.join)(dir, "cache"), { recursive: true, force: true });
+  (0, import_node_fs9.rmSync)((0, import_node_path7.join)(dir, "cache"), { recursive: true, force: true });
   for (const sub of ["tmp", "cache"]) {
-    (0, import_node_fs8.mkdirSync)((0, import_node_path7.join)(dir, sub), { recursive: true });
-    if (user.directive) (0, import_node_fs8.chownSync)((0, import_node_path7.join)(dir, sub), user.uid, user.gid);
+    (0, import_node_fs9.mkdirSync)((0, import_node_path7.join)(dir, sub), { recursive: true });
+    if (user.directive) (0, import_node_fs9.chownSync)((0, import_node_path7.join)(dir, sub), user.uid, user.gid);
   }
-  const template = (0, import_node_fs8.readFileSync)((0, import_node_path7.join)(options.root, "proxy/nginx.conf.template"), "utf8");
+  const template = (0, import_node_fs9.readFileSync)((0, import_node_path7.join)(options.root, "proxy/nginx.conf.template"), "utf8");
   const config = render(template, {
     platform: features.platform,
     peers: ports.instances.map((p) => `127.0.0.1:${p}`),
@@ -30318,7 +30456,7 @@ async function prepareProxy(options, ports) {
     accessLog: (0, import_node_path7.join)(stackPaths(options.stateDir).logs, "proxy-access.log")
   });
   const file = (0, import_node_path7.join)(dir, "nginx.conf");
-  (0, import_node_fs8.writeFileSync)(file, config);
+  (0, import_node_fs9.writeFileSync)(file, config);
   await testConfig(features.binary, file, dir);
   return {
     http3: features.http3,
@@ -30340,13 +30478,13 @@ function hash(text) {
 }
 async function startSupervisor(options, configFile) {
   const paths = stackPaths(options.stateDir);
-  const fd2 = (0, import_node_fs8.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
+  const fd2 = (0, import_node_fs9.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
   const child = (0, import_node_child_process6.spawn)(process.execPath, [(0, import_node_path7.join)(options.root, "cli/dist/pipeline.cjs"), "supervise", "--config", configFile], {
     detached: true,
     stdio: ["ignore", fd2, fd2],
     env: shsEnv()
   });
-  (0, import_node_fs8.closeSync)(fd2);
+  (0, import_node_fs9.closeSync)(fd2);
   child.unref();
   return child.pid;
 }
@@ -30360,15 +30498,15 @@ async function stopSupervisor(pid, progress) {
 async function up(options) {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
-  (0, import_node_fs8.mkdirSync)(paths.logs, { recursive: true });
+  (0, import_node_fs9.mkdirSync)(paths.logs, { recursive: true });
   const previous = readState(stateDir);
   progress("postgres: starting");
   const pg2 = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg2.info.port}`);
-  if (!(0, import_node_fs8.existsSync)(paths.dbPassword)) (0, import_node_fs8.writeFileSync)(paths.dbPassword, (0, import_node_crypto4.randomBytes)(18).toString("base64url"), { mode: 384 });
-  await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs8.readFileSync)(paths.dbPassword, "utf8").trim());
+  if (!(0, import_node_fs9.existsSync)(paths.dbPassword)) (0, import_node_fs9.writeFileSync)(paths.dbPassword, (0, import_node_crypto4.randomBytes)(18).toString("base64url"), { mode: 384 });
+  await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs9.readFileSync)(paths.dbPassword, "utf8").trim());
   const ports = await choosePorts(previous?.ports, options, pg2.info.port);
-  (0, import_node_fs8.writeFileSync)(
+  (0, import_node_fs9.writeFileSync)(
     paths.shsConfig,
     [
       "database:",
@@ -30402,9 +30540,9 @@ async function up(options) {
   programs.push(proxy.spec);
   const prometheus = options.monitoring === false ? null : findPrometheus();
   if (prometheus) {
-    (0, import_node_fs8.mkdirSync)(paths.prometheus, { recursive: true });
+    (0, import_node_fs9.mkdirSync)(paths.prometheus, { recursive: true });
     const file = (0, import_node_path7.join)(paths.prometheus, "prometheus.yml");
-    (0, import_node_fs8.writeFileSync)(file, prometheusConfig(ports.instances.map((p) => `127.0.0.1:${p}`), `127.0.0.1:${ports.proxyMetrics}`));
+    (0, import_node_fs9.writeFileSync)(file, prometheusConfig(ports.instances.map((p) => `127.0.0.1:${p}`), `127.0.0.1:${ports.proxyMetrics}`));
     programs.push({
       name: "prometheus",
       command: prometheus,
@@ -30417,7 +30555,7 @@ async function up(options) {
   }
   const supervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);
-  const configHash = hash(configText + (0, import_node_fs8.readFileSync)((0, import_node_path7.join)(paths.proxy, "nginx.conf"), "utf8"));
+  const configHash = hash(configText + (0, import_node_fs9.readFileSync)((0, import_node_path7.join)(paths.proxy, "nginx.conf"), "utf8"));
   let supervisorPid = previous?.supervisorPid ?? null;
   if (processAlive(supervisorPid) && previous?.configHash === configHash) {
     progress(`supervisor: already running (pid ${supervisorPid}) with this configuration`);
@@ -30426,8 +30564,8 @@ async function up(options) {
       progress("supervisor: configuration changed, restarting the stack");
       await stopSupervisor(supervisorPid, progress);
     }
-    (0, import_node_fs8.writeFileSync)(paths.supervisorConfig, configText);
-    (0, import_node_fs8.rmSync)(paths.supervisorStatus, { force: true });
+    (0, import_node_fs9.writeFileSync)(paths.supervisorConfig, configText);
+    (0, import_node_fs9.rmSync)(paths.supervisorStatus, { force: true });
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
     progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
   }
@@ -30585,6 +30723,9 @@ async function deploy(inputs, a, report) {
       varFiles: inputs.varFiles,
       lockTimeout: inputs.lockTimeout,
       planOnly: inputs.planOnly,
+      lock: inputs.lock,
+      ...inputs.planOut ? { planOut: (0, import_node_path9.resolve)(a.workspace, inputs.planOut) } : {},
+      ...inputs.applyPlan ? { applyPlan: (0, import_node_path9.resolve)(a.workspace, inputs.applyPlan) } : {},
       env,
       ...token ? { token: async () => token.token } : {},
       ...inputs.computeApi ? { computeApi: inputs.computeApi } : {},
@@ -30622,7 +30763,8 @@ var ADVICE = {
 };
 function renderSummary(report) {
   const ok3 = !report.failureReason;
-  const lines2 = [`## deploy (${report.target}): ${ok3 ? report.applied ? "deployed" : "up to date" : `failed: ${report.failureReason}`}`, ""];
+  const done = report.planOnly ? report.changed ? "planned" : "no changes" : report.applied ? "deployed" : "up to date";
+  const lines2 = [`## deploy (${report.target}): ${ok3 ? done : `failed: ${report.failureReason}`}`, ""];
   if (!ok3) {
     lines2.push(`**Error:** ${esc(report.error ?? "")}`, "");
     const advice = ADVICE[report.failureReason ?? ""];
@@ -30640,6 +30782,7 @@ function renderSummary(report) {
   if (report.httpsUrl) lines2.push(`| HTTPS | ${report.httpsUrl} |`);
   if (report.tool) lines2.push(`| tool | ${report.tool.name} ${report.tool.version}${report.tool.fromCache ? " (tool cache)" : ""} |`);
   if (report.plan) lines2.push(`| plan | ${planTotals(report.plan)}${report.applied ? ", applied" : ""} |`);
+  if (report.planFile) lines2.push(`| saved plan | \`${esc(report.planFile)}\`${report.applied ? ", applied" : ""} |`);
   lines2.push(`| time | ${sec(report.durationMs)} |`);
   if (report.plan && report.plan.resources.length > 0) lines2.push("", "### Plan", "", planTable(report.plan));
   if (report.rollout.length > 0) {
@@ -30670,16 +30813,56 @@ function setOutputs(report) {
   setOutput("digest", report.digest);
   setOutput("changed", report.changed === void 0 ? "" : String(report.changed));
   setOutput("plan", plan ? JSON.stringify({ add: plan.add, change: plan.change, destroy: plan.destroy, replace: plan.replace }) : "");
+  setOutput("plan-file", report.planFile ?? "");
   setOutput("group-ids", JSON.stringify(report.groupIds));
   setOutput("console-url", report.folderId ? Object.values(report.groupIds).map((id) => consoleUrl(report.folderId, id)).join("\n") : "");
   setOutput("failure-reason", report.failureReason ?? "");
   setOutput("lock-info", report.lockInfo ? JSON.stringify(report.lockInfo) : "");
   setOutput("tool-version", report.tool?.version ?? "");
 }
+function planMarker(inputs) {
+  return `<!-- shs-deploy-plan:${inputs.workingDirectory}:${inputs.variables.environment ?? "default"} -->`;
+}
+async function commentOnPullRequest(inputs, report) {
+  const pr = pullRequestOfRun();
+  if (!pr) return "";
+  return group("Pull request comment", async () => {
+    if (!inputs.githubToken) return "\n> Note: the plan was not posted on the pull request: no github-token.\n";
+    const marker = planMarker(inputs);
+    let body = `${marker}
+${renderSummary(report)}`;
+    if (body.length > MAX_COMMENT_LENGTH) body = `${body.slice(0, MAX_COMMENT_LENGTH - 200)}
+
+\u2026cut: the whole plan is in the job summary.
+`;
+    const outcome = await upsertSticky({
+      token: inputs.githubToken,
+      apiUrl: process.env.GITHUB_API_URL ?? "https://api.github.com",
+      repository: pr.repository,
+      issue: pr.number,
+      marker,
+      body,
+      author: inputs.commentAuthor
+    });
+    if (outcome.action === "skipped") {
+      info(`comment skipped: ${outcome.reason}`);
+      return `
+> Note: the plan was not posted on the pull request: ${outcome.reason}.
+`;
+    }
+    info(`comment ${outcome.action}: ${outcome.url}`);
+    setOutput("comment-url", outcome.url);
+    return "";
+  });
+}
 async function run4() {
   let report = emptyReport("yandex", "");
+  let note = "";
+  setOutput("comment-url", "");
   try {
-    report = await runDeploy(getInputs(), {
+    const inputs = getInputs();
+    if (inputs.githubToken) setSecret(inputs.githubToken);
+    report = await runDeploy(inputs, {
       workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       cache: runnerToolCache,
       log: (l) => info(l),
@@ -30689,14 +30872,18 @@ async function run4() {
       getIdToken: (audience) => getIDToken(audience),
       ...process.env.PIPELINE_STATE_DIR ? { stateDir: process.env.PIPELINE_STATE_DIR } : {}
     });
+    if (inputs.comment) note = await commentOnPullRequest(inputs, report).catch((err2) => `
+> Note: the plan comment failed: ${err2.message}
+`);
   } catch (err2) {
     recordFailure(report, err2);
   } finally {
     if (report.failureReason) setFailed(`${report.failureReason}: ${report.error ?? ""}`);
+    else if (report.planOnly) info(`planned ${report.image}${report.planFile ? `; saved plan ${report.planFile}` : ""}`);
     else info(`deployed ${report.image || "(local build)"}${report.url ? ` at ${report.url}` : ""}`);
     setOutputs(report);
     try {
-      await summary.addRaw(renderSummary(report)).write();
+      await summary.addRaw(renderSummary(report) + note).write();
     } catch (err2) {
       warning(`could not write the job summary: ${err2.message}`);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkImageReference, groupIdsFrom } from './deploy.js';
+import { checkImageReference, groupIdsFrom, planChanges, plannedImage } from './deploy.js';
 import { backendSecrets, keyValues, parseDuration, parseInputs } from './inputs.js';
 import { parseSha256Sums, toolRelease } from './install.js';
 import { planTable, summarizePlan } from './plan-summary.js';
@@ -29,6 +29,16 @@ describe('inputs', () => {
     expect(() => inputs({ target: 'local', 'local-instances': '0' })).toThrow(/^local-instances:/);
   });
 
+  it('a saved plan: plan-out only with plan-only, apply-plan only alone and for yandex, where it stands in for the image', () => {
+    expect(inputs({ image: 'x', 'plan-only': 'true', 'plan-out': 'tfplan', lock: 'false' })).toMatchObject({ planOut: 'tfplan', lock: false });
+    expect(inputs({ 'apply-plan': 'tfplan' })).toMatchObject({ applyPlan: 'tfplan', image: '', lock: true, comment: false });
+    expect(() => inputs({ image: 'x', 'plan-out': 'tfplan' })).toThrow(/^plan-out: needs plan-only/);
+    expect(() => inputs({ 'apply-plan': 'tfplan', 'plan-only': 'true' })).toThrow(/^apply-plan: cannot be combined/);
+    expect(() => inputs({ target: 'local', 'apply-plan': 'tfplan' })).toThrow(/^apply-plan: only for the yandex target/);
+    expect(() => inputs({ image: 'x', lock: 'no' })).toThrow(/^lock:/);
+    expect(() => inputs({ image: 'x', comment: 'maybe' })).toThrow(/^comment:/);
+  });
+
   it('the local target needs no image; key=value lists and durations parse', () => {
     expect(inputs({ target: 'local' }).image).toBe('');
     expect(keyValues('v', 'a = 1\n# note\n\nb=x=y')).toEqual({ a: '1', b: 'x=y' });
@@ -41,6 +51,16 @@ describe('image references and outputs', () => {
   it('only a digest reference is deployable', () => {
     expect(checkImageReference(`cr.yandex/crp1/shs@${digest}`)).toBe(digest);
     for (const bad of ['cr.yandex/crp1/shs:latest', digest, `shs@${digest}`, `cr.yandex/crp1/shs@sha256:abc`]) expect(() => checkImageReference(bad)).toThrow(/by digest/);
+  });
+
+  it('a saved plan\'s image and whether it changes anything', () => {
+    const plan = { variables: { image: { value: `cr.yandex/r/shs@${digest}` } }, output_changes: { url: { actions: ['no-op'] } } };
+    expect(plannedImage(plan)).toBe(`cr.yandex/r/shs@${digest}`);
+    expect(plannedImage({ variables: {} })).toBe('');
+    expect(planChanges(plan, summarizePlan(plan))).toBe(false);
+    expect(planChanges({ output_changes: { url: { actions: ['update'] } } }, summarizePlan({}))).toBe(true);
+    const resources = { resource_changes: [{ address: 'a.b', change: { actions: ['create'] } }] };
+    expect(planChanges(resources, summarizePlan(resources))).toBe(true);
   });
 
   it('group ids from a map or a list output', () => {

@@ -1,9 +1,9 @@
 // The deploy core for the cloud target: install the pinned tool, init, plan into a saved plan, summarize it,
 // apply that very plan, read the outputs, then wait until every instance group has rolled out. No @actions/*
 // here: the action and the CLI are adapters that pass logging, grouping and credentials in.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../common/src/inputs.js';
 import { installTool, toolRelease, type InstalledTool, type ToolCache, type ToolName } from './install.js';
 import { summarizePlan, type PlanSummary } from './plan-summary.js';
@@ -54,6 +54,12 @@ export interface CloudDeployOptions {
   lockTimeout: string;
   /** Stop after the plan (no apply, no rollout). */
   planOnly: boolean;
+  /** With planOnly: copy the saved plan here (an artifact for the job that applies it). */
+  planOut?: string;
+  /** Apply this saved plan instead of planning (image, variables and changes are the plan's). */
+  applyPlan?: string;
+  /** Plan under the state lock (default true); false for a planner that may only read the state. */
+  lock?: boolean;
   /** Credentials and settings for the provider (YC_TOKEN, YC_FOLDER_ID, ...), passed in the environment. */
   env: Record<string, string>;
   /** IAM token for the Compute API (rollout polling); absent: the rollout cannot be watched. */
@@ -74,6 +80,10 @@ export interface DeployReport {
   tool?: { name: ToolName; version: string; path: string; fromCache: boolean };
   plan?: PlanSummary;
   changed?: boolean;
+  /** Where the saved plan was kept (planOut), or which saved plan was applied (applyPlan). */
+  planFile?: string;
+  /** The run stopped after the plan. */
+  planOnly?: boolean;
   applied: boolean;
   url: string;
   httpsUrl: string;
@@ -133,9 +143,38 @@ export function checkConfiguration(dir: string): void {
   }
 }
 
+/** The root module's `image` variable as a saved plan records it. */
+export function plannedImage(plan: unknown): string {
+  const value = (plan as { variables?: Record<string, { value?: unknown }> } | null)?.variables?.image?.value;
+  return typeof value === 'string' ? value : '';
+}
+
+/** Whether a saved plan changes anything: a resource, or an output. */
+export function planChanges(plan: unknown, summary: PlanSummary): boolean {
+  const outputs = (plan as { output_changes?: Record<string, { actions?: string[] }> } | null)?.output_changes ?? {};
+  return summary.resources.length > 0 || Object.values(outputs).some((c) => !(c.actions ?? []).every((a) => a === 'no-op'));
+}
+
+/** Reads a saved plan for applying: its summary, and its image, which must be the one asked for (if any). */
+async function readSavedPlan(tf: Terraform, o: CloudDeployOptions, report: DeployReport): Promise<string> {
+  const file = resolve(o.applyPlan!);
+  if (!existsSync(file)) throw new DeployError(`apply-plan: ${file} does not exist (was the plan artifact downloaded?)`, 'input');
+  const json = await tf.showPlanJson(file).catch(rethrow);
+  const image = plannedImage(json);
+  if (!image) throw new DeployError(`apply-plan: ${file} sets no "image" variable: not a plan of this root module`, 'input');
+  if (o.image && o.image !== image) throw new DeployError(`apply-plan: the saved plan deploys ${image}, not the image input ${o.image}`, 'input');
+  report.image = image;
+  report.digest = checkImageReference(image);
+  report.plan = summarizePlan(json);
+  report.changed = planChanges(json, report.plan);
+  report.planFile = file;
+  return file;
+}
+
 /** Deploys `image` with the terraform configuration in workingDirectory; fills `report` as it goes. */
 export async function deployCloud(o: CloudDeployOptions, report: DeployReport): Promise<DeployReport> {
-  report.digest = checkImageReference(o.image);
+  if (!o.applyPlan) report.digest = checkImageReference(o.image);
+  else if (o.image) checkImageReference(o.image);
   checkConfiguration(o.workingDirectory);
   const installed = await o.phase('Install', () => resolveTool(o));
   const tf = new Terraform({ binary: installed.path, cwd: o.workingDirectory, env: o.env, log: o.log, lockTimeout: o.lockTimeout });
@@ -146,12 +185,29 @@ export async function deployCloud(o: CloudDeployOptions, report: DeployReport): 
   try {
     await o.phase('Init', () => tf.init(o.backendConfig)).catch(rethrow);
     report.tool = { name: installed.tool, version: await version, path: installed.path, fromCache: installed.fromCache };
-    report.changed = await o.phase('Plan', () => tf.plan(planFile, { ...o.variables, image: o.image }, o.varFiles)).catch(rethrow);
-    // -detailed-exitcode 0 means no resource or output changes: nothing for show -json to list.
-    report.plan = report.changed ? summarizePlan(await tf.showPlanJson(planFile).catch(rethrow)) : summarizePlan({});
-    if (o.planOnly) return report;
+    let toApply = planFile;
+    if (o.applyPlan) {
+      toApply = await o.phase('Saved plan', () => readSavedPlan(tf, o, report));
+    } else {
+      report.changed = await o
+        .phase('Plan', () => tf.plan(planFile, { ...o.variables, image: o.image }, o.varFiles, o.lock ?? true))
+        .catch(rethrow);
+      // -detailed-exitcode 0 means no resource or output changes: nothing for show -json to list.
+      report.plan = report.changed ? summarizePlan(await tf.showPlanJson(planFile).catch(rethrow)) : summarizePlan({});
+    }
+    if (o.planOnly) {
+      report.planOnly = true;
+      if (o.planOut) {
+        const out = resolve(o.planOut);
+        mkdirSync(dirname(out), { recursive: true });
+        copyFileSync(planFile, out);
+        report.planFile = out;
+        o.log(`saved plan: ${out}`);
+      }
+      return report;
+    }
     if (report.changed) {
-      await o.phase('Apply', () => tf.apply(planFile)).catch(rethrow);
+      await o.phase('Apply', () => tf.apply(toApply)).catch(rethrow);
       report.applied = true;
     } else {
       o.log('no changes: nothing to apply');

@@ -22,6 +22,16 @@ export interface Inputs {
   lockTimeout: string;
   rolloutTimeoutMs: number;
   planOnly: boolean;
+  /** With planOnly: keep the saved plan here (relative to the workspace), for an apply in a later job. */
+  planOut?: string;
+  /** Apply this saved plan (relative to the workspace) instead of planning: what a reviewer approved. */
+  applyPlan?: string;
+  /** Take the state lock while planning (false: a read-only planner; applying a stale plan is refused). */
+  lock: boolean;
+  /** Post the plan summary as a sticky comment on the pull request of this run. */
+  comment: boolean;
+  githubToken?: string;
+  commentAuthor: string;
   ycSaJsonCredentials?: string;
   ycIamToken?: string;
   ycSaId?: string;
@@ -77,7 +87,14 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const target = (opt('target') ?? 'yandex') as Target;
   if (target !== 'yandex' && target !== 'local') throw new InputError(`target: expected yandex or local, got "${target}"`);
   const image = opt('image') ?? '';
-  if (target === 'yandex' && !image) throw new InputError('image: required for the yandex target (registry/repository@sha256:..., the build-image output)');
+  const applyPlan = opt('apply-plan');
+  const planOut = opt('plan-out');
+  const planOnly = booleanInput('plan-only', get('plan-only'));
+  if (target === 'yandex' && !image && !applyPlan)
+    throw new InputError('image: required for the yandex target (registry/repository@sha256:..., the build-image output), unless apply-plan gives a saved plan');
+  if (applyPlan && target !== 'yandex') throw new InputError('apply-plan: only for the yandex target');
+  if (applyPlan && planOnly) throw new InputError('apply-plan: cannot be combined with plan-only (one job plans, another applies)');
+  if (planOut && !planOnly) throw new InputError('plan-out: needs plan-only: true (the plan is kept for an apply in a later job)');
   const tool = opt('tool') ?? DEFAULT_TOOL;
   if (!isToolName(tool)) throw new InputError(`tool: expected tofu or terraform, got "${tool}"`);
   const scale = Number(opt('local-scale') ?? '0.02');
@@ -99,7 +116,10 @@ export function parseInputs(get: (name: string) => string): Inputs {
     varFiles: lineList(get('var-files')),
     lockTimeout,
     rolloutTimeoutMs: parseDuration('rollout-timeout', opt('rollout-timeout') ?? '20m'),
-    planOnly: booleanInput('plan-only', get('plan-only')),
+    planOnly,
+    lock: booleanInput('lock', get('lock'), true),
+    comment: booleanInput('comment', get('comment')),
+    commentAuthor: opt('comment-author') ?? 'github-actions[bot]',
     localHttpPort: integer('local-http-port', get('local-http-port'), 18080, 0, 65535),
     localHttpsPort: integer('local-https-port', get('local-https-port'), 18443, 0, 65535),
     localScale: scale,
@@ -107,6 +127,9 @@ export function parseInputs(get: (name: string) => string): Inputs {
   };
   if ('image' in inputs.variables) throw new InputError('variables: "image" is set by the image input; remove it from variables');
   const optional = {
+    planOut,
+    applyPlan,
+    githubToken: opt('github-token'),
     toolBinary: opt('tool-binary'),
     toolDownloadUrl,
     ycSaJsonCredentials: opt('yc-sa-json-credentials'),

@@ -17,7 +17,8 @@ const ADVICE: Partial<Record<string, string>> = {
 
 export function renderSummary(report: DeployReport): string {
   const ok = !report.failureReason;
-  const lines: string[] = [`## deploy (${report.target}): ${ok ? (report.applied ? 'deployed' : 'up to date') : `failed: ${report.failureReason}`}`, ''];
+  const done = report.planOnly ? (report.changed ? 'planned' : 'no changes') : report.applied ? 'deployed' : 'up to date';
+  const lines: string[] = [`## deploy (${report.target}): ${ok ? done : `failed: ${report.failureReason}`}`, ''];
   if (!ok) {
     lines.push(`**Error:** ${esc(report.error ?? '')}`, '');
     const advice = ADVICE[report.failureReason ?? ''];
@@ -35,6 +36,7 @@ export function renderSummary(report: DeployReport): string {
   if (report.httpsUrl) lines.push(`| HTTPS | ${report.httpsUrl} |`);
   if (report.tool) lines.push(`| tool | ${report.tool.name} ${report.tool.version}${report.tool.fromCache ? ' (tool cache)' : ''} |`);
   if (report.plan) lines.push(`| plan | ${planTotals(report.plan)}${report.applied ? ', applied' : ''} |`);
+  if (report.planFile) lines.push(`| saved plan | \`${esc(report.planFile)}\`${report.applied ? ', applied' : ''} |`);
   lines.push(`| time | ${sec(report.durationMs)} |`);
   if (report.plan && report.plan.resources.length > 0) lines.push('', '### Plan', '', planTable(report.plan));
   if (report.rollout.length > 0) {

@@ -146,15 +146,18 @@ export class Terraform {
     if (r.code !== 0) throw this.failure('init', 'init-failed', r);
   }
 
-  /** Plans into planFile; true when there are changes (exit code 2 under -detailed-exitcode). */
-  async plan(planFile: string, variables: Record<string, string> = {}, varFiles: string[] = []): Promise<boolean> {
+  /**
+   * Plans into planFile; true when there are changes (exit code 2 under -detailed-exitcode). lock false plans
+   * without the state lock (a read-only planner): applying the plan later still refuses it if the state moved.
+   */
+  async plan(planFile: string, variables: Record<string, string> = {}, varFiles: string[] = [], lock = true): Promise<boolean> {
     const args = [
       'plan',
       '-input=false',
       '-no-color',
       '-detailed-exitcode',
       `-out=${planFile}`,
-      ...this.lockArgs(),
+      ...(lock ? this.lockArgs() : ['-lock=false']),
       ...varFiles.map((f) => `-var-file=${f}`),
       ...Object.entries(variables).map(([k, v]) => `-var=${k}=${v}`),
     ];

@@ -26693,7 +26693,7 @@ var require_dist = __commonJS({
 });
 
 // actions/smoke/src/main.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
@@ -27313,6 +27313,17 @@ async function upsertSticky(o) {
       return { action: "skipped", reason: `the token cannot write comments here (${err.message}); fork pull requests get a read-only token` };
     throw err;
   }
+}
+
+// actions/common/src/pull-request.ts
+var import_node_fs = require("node:fs");
+function pullRequestOfRun(env = process.env) {
+  const path = env.GITHUB_EVENT_PATH;
+  const repository = env.GITHUB_REPOSITORY;
+  if (!path || !repository || !(0, import_node_fs.existsSync)(path)) return null;
+  const event = JSON.parse((0, import_node_fs.readFileSync)(path, "utf8"));
+  if (!event.pull_request) return null;
+  return { repository, number: event.pull_request.number, fork: event.pull_request.head?.repo?.full_name !== repository };
 }
 
 // actions/smoke/src/load/profile.ts
@@ -27969,7 +27980,7 @@ async function sampleIds(client, base) {
 }
 
 // actions/smoke/src/client.ts
-var import_node_fs = require("node:fs");
+var import_node_fs2 = require("node:fs");
 var import_node_http = require("node:http");
 var import_node_https = require("node:https");
 var HttpClient2 = class {
@@ -27981,7 +27992,7 @@ var HttpClient2 = class {
       keepAlive: true,
       maxSockets: sockets,
       rejectUnauthorized: !options.insecure,
-      ...options.caFile ? { ca: (0, import_node_fs.readFileSync)(options.caFile) } : {}
+      ...options.caFile ? { ca: (0, import_node_fs2.readFileSync)(options.caFile) } : {}
     });
   }
   options;
@@ -28217,19 +28228,11 @@ var SUMMARY_LIMIT = 1e6;
 function markerFor(environment) {
   return `<!-- shs-smoke:${environment} -->`;
 }
-function pullRequest() {
-  const path = process.env.GITHUB_EVENT_PATH;
-  const repository = process.env.GITHUB_REPOSITORY;
-  if (!path || !repository || !(0, import_node_fs2.existsSync)(path)) return null;
-  const event = JSON.parse((0, import_node_fs2.readFileSync)(path, "utf8"));
-  if (!event.pull_request) return null;
-  return { repository, number: event.pull_request.number, fork: event.pull_request.head?.repo?.full_name !== repository };
-}
 function loadBaseline(inputs) {
   if (!inputs.baseline) return { baseline: null, note: null };
-  if (!(0, import_node_fs2.existsSync)(inputs.baseline)) return { baseline: null, note: `No baseline at \`${inputs.baseline}\` (first run?): no deltas.` };
+  if (!(0, import_node_fs3.existsSync)(inputs.baseline)) return { baseline: null, note: `No baseline at \`${inputs.baseline}\` (first run?): no deltas.` };
   try {
-    return { baseline: parseBaseline((0, import_node_fs2.readFileSync)(inputs.baseline, "utf8"), inputs.baseline), note: null };
+    return { baseline: parseBaseline((0, import_node_fs3.readFileSync)(inputs.baseline, "utf8"), inputs.baseline), note: null };
   } catch (err) {
     return { baseline: null, note: `Baseline ignored: ${err.message}` };
   }
@@ -28265,12 +28268,12 @@ async function run() {
       onProgress: (p) => info(progressLine(p))
     });
     if (group2) endGroup();
-    (0, import_node_fs2.writeFileSync)(i.resultFile, `${JSON.stringify(result, null, 2)}
+    (0, import_node_fs3.writeFileSync)(i.resultFile, `${JSON.stringify(result, null, 2)}
 `);
     summary2 = renderMarkdown(result, { baseline, maxLength: SUMMARY_LIMIT - 2e3 }) + (note ? `
 ${note}
 ` : "");
-    const pr = pullRequest();
+    const pr = pullRequestOfRun();
     if (i.comment && pr) {
       await group("Pull request comment", async () => {
         const marker = markerFor(i.environment);

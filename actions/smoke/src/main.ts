@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { MAX_COMMENT_LENGTH, upsertSticky, type StickyOutcome } from '../../common/src/github-comments.js';
+import { pullRequestOfRun } from '../../common/src/pull-request.js';
 import { InputError, parseInputs, type Inputs } from './inputs.js';
 import { renderMarkdown } from './report/markdown.js';
 import { checkLine, progressLine } from './report/terminal.js';
@@ -14,16 +15,6 @@ const SUMMARY_LIMIT = 1_000_000; // GitHub: 1 MiB per step
 
 export function markerFor(environment: string): string {
   return `<!-- shs-smoke:${environment} -->`;
-}
-
-/** The pull request number of this run, if it is one. */
-function pullRequest(): { repository: string; number: number; fork: boolean } | null {
-  const path = process.env.GITHUB_EVENT_PATH;
-  const repository = process.env.GITHUB_REPOSITORY;
-  if (!path || !repository || !existsSync(path)) return null;
-  const event = JSON.parse(readFileSync(path, 'utf8')) as { pull_request?: { number: number; head?: { repo?: { full_name?: string } } } };
-  if (!event.pull_request) return null;
-  return { repository, number: event.pull_request.number, fork: event.pull_request.head?.repo?.full_name !== repository };
 }
 
 function loadBaseline(inputs: Inputs): { baseline: SmokeResult | null; note: string | null } {
@@ -70,7 +61,7 @@ export async function run(): Promise<void> {
     writeFileSync(i.resultFile, `${JSON.stringify(result, null, 2)}\n`);
     summary = renderMarkdown(result, { baseline, maxLength: SUMMARY_LIMIT - 2000 }) + (note ? `\n${note}\n` : '');
 
-    const pr = pullRequest();
+    const pr = pullRequestOfRun();
     if (i.comment && pr) {
       await core.group('Pull request comment', async () => {
         const marker = markerFor(i.environment);

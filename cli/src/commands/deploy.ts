@@ -11,11 +11,14 @@ import type { Context } from '../context.js';
 export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry/repo@sha256:...>] [--dir <terraform root>]
          [--tool tofu|terraform] [--tool-version <v>] [--tool-binary <path>] [--tool-download-url <url>]
          [--backend-config <k=v|file>]... [--var <name=value>]... [--var-file <file>]...
-         [--lock-timeout 5m] [--rollout-timeout 20m] [--plan-only] [--json]
+         [--lock-timeout 5m] [--rollout-timeout 20m] [--plan-only [--plan-out <file>] [--no-lock]]
+         [--apply-plan <file>] [--json]
                       deploy an image by digest: yandex (default) runs terraform/OpenTofu in --dir
                       (default terraform): init, plan, apply of that plan, then waits for the instance
-                      groups to roll out; local (re)starts the local stack (--port, --https-port,
-                      --scale, --instances as for up). The tool is installed once (SHA256SUMS checked)
+                      groups to roll out. --plan-only stops after the plan (--plan-out keeps it, --no-lock
+                      plans without the state lock); --apply-plan applies a kept plan instead of
+                      planning (no --image needed: the plan has it). local (re)starts the local stack
+                      (--port, --https-port, --scale, --instances as for up). The tool is installed once (SHA256SUMS checked)
                       into SHS_TOOL_CACHE (default ~/.cache/shs-delivery/tools). Credentials from the
                       environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID;
                       the s3 state backend's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Paths are
@@ -39,6 +42,9 @@ export async function deployCommand(argv: string[], ctx: Context): Promise<numbe
       'lock-timeout': { type: 'string', default: '' },
       'rollout-timeout': { type: 'string', default: '' },
       'plan-only': { type: 'boolean', default: false },
+      'plan-out': { type: 'string', default: '' },
+      'apply-plan': { type: 'string', default: '' },
+      'no-lock': { type: 'boolean', default: false },
       'compute-api': { type: 'string', default: '' },
       port: { type: 'string', default: '' },
       'https-port': { type: 'string', default: '' },
@@ -62,6 +68,9 @@ export async function deployCommand(argv: string[], ctx: Context): Promise<numbe
     'lock-timeout': values['lock-timeout'],
     'rollout-timeout': values['rollout-timeout'],
     'plan-only': String(values['plan-only']),
+    'plan-out': values['plan-out'],
+    'apply-plan': values['apply-plan'],
+    lock: String(!values['no-lock']),
     'compute-api': values['compute-api'],
     'local-http-port': values.port,
     'local-https-port': values['https-port'],
@@ -99,12 +108,14 @@ export async function deployCommand(argv: string[], ctx: Context): Promise<numbe
 function describe(r: DeployReport): string {
   const lines = [''];
   if (r.plan) lines.push(`plan: ${planTotals(r.plan)}`, planTable(r.plan), '');
+  if (r.planFile) lines.push(`saved plan: ${r.planFile}`);
   for (const g of r.rollout) lines.push(`${g.name || g.id}: ${g.actual}/${g.targetSize} actual (${g.instances.map((i) => i.status).join(', ')})`);
   if (r.url) lines.push(`url: ${r.url}${r.httpsUrl ? `  ${r.httpsUrl}` : ''}`);
   if (r.digest) lines.push(`digest: ${r.digest}`);
   if (r.failureReason) {
     lines.push(`deploy FAILED (${r.failureReason}): ${r.error ?? ''}`);
     if (r.lockInfo) lines.push(`lock: ${JSON.stringify(r.lockInfo)}`);
-  } else lines.push(`deploy OK (${r.applied ? 'applied' : 'no changes'}, ${(r.durationMs / 1000).toFixed(1)} s)`);
+  } else if (r.planOnly) lines.push(`plan OK (${r.changed ? 'changes' : 'no changes'}, ${(r.durationMs / 1000).toFixed(1)} s)`);
+  else lines.push(`deploy OK (${r.applied ? 'applied' : 'no changes'}, ${(r.durationMs / 1000).toFixed(1)} s)`);
   return `${lines.join('\n')}\n`;
 }
