@@ -13,7 +13,7 @@ import { fixtureCopy, image } from './support.js';
 import { opentofuBinary } from '../../tools/opentofu/binary.js';
 
 const BUNDLE = join(ROOT, 'actions', 'deploy', 'dist', 'index.cjs');
-const OUTPUTS = ['url', 'https-url', 'ca-file', 'image', 'digest', 'changed', 'plan', 'group-ids', 'console-url', 'failure-reason', 'lock-info', 'tool-version'];
+const OUTPUTS = ['url', 'https-url', 'ca-file', 'image', 'digest', 'changed', 'plan', 'plan-file', 'group-ids', 'console-url', 'failure-reason', 'lock-info', 'tool-version', 'comment-url'];
 const cleanup: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();

@@ -1,0 +1,14 @@
+output "secret_id" {
+  description = "The Lockbox secret's id: the only thing about the password that reaches the VMs."
+  value       = yandex_lockbox_secret.this.id
+}
+
+output "key" {
+  description = "The payload entry that holds the password."
+  value       = var.key
+}
+
+output "reader_bindings" {
+  description = "Ids of the payloadViewer bindings (for depends_on: a VM must not start before it may read)."
+  value       = [for m in yandex_lockbox_secret_iam_member.reader : m.id]
+}

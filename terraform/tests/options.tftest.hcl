@@ -1,0 +1,131 @@
+# The root module with its options on: Managed PostgreSQL, a domain with its certificate, the monitoring node,
+# three zones, HTTP/3 with a UDP listener, SSH from one address.
+mock_provider "yandex" {}
+
+# The cloud answers a managed certificate with its DNS challenge; the mock would answer with none.
+override_resource {
+  target = module.dns_certificate.yandex_cm_certificate.this
+  values = {
+    challenges = [{ dns_name = "_acme-challenge.shs.example.com.", dns_type = "CNAME", dns_value = "cert-1.cm.yandexcloud.net.", created_at = "", domain = "shs.example.com", http_content = "", http_url = "", message = "", type = "DNS", updated_at = "" }]
+  }
+}
+
+variables {
+  environment = "staging"
+  image       = "cr.yandex/crp0test/shs@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+  proxy_image = "cr.yandex/crp0test/shs-proxy@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+}
+
+run "domain_and_certificate" {
+  command = plan
+
+  variables {
+    domain = "shs.example.com"
+  }
+
+  assert {
+    condition     = output.url == "http://shs.example.com" && output.https_url == "https://shs.example.com"
+    error_message = "the URLs are the domain's"
+  }
+
+  assert {
+    condition     = length(module.dns_certificate) == 1 && !strcontains(module.proxy.compose, "PROXY_CERTIFICATE_ID: \"\"")
+    error_message = "the proxies are given the certificate to fetch"
+  }
+}
+
+run "monitoring_node" {
+  command = plan
+
+  variables {
+    monitoring  = true
+    admin_cidrs = ["198.51.100.0/24"]
+  }
+
+  assert {
+    condition     = length(module.monitoring) == 1 && contains(keys(output.instance_group_ids), "monitoring")
+    error_message = "the monitoring node is made and waited for"
+  }
+
+  assert {
+    condition     = strcontains(module.monitoring[0].compose, "prom/prometheus") && strcontains(module.monitoring[0].compose, "grafana/grafana")
+    error_message = "Prometheus and Grafana run there"
+  }
+}
+
+run "three_zones" {
+  command = plan
+
+  variables {
+    zones    = ["ru-central1-a", "ru-central1-b", "ru-central1-d"]
+    app_size = 3
+  }
+
+  assert {
+    condition     = length(module.network.subnet_ids) == 3
+    error_message = "a subnet per zone"
+  }
+
+  assert {
+    condition     = module.app.upstreams == ["10.128.1.10:8080", "10.128.2.10:8080", "10.128.3.10:8080"]
+    error_message = "one app node per zone, each in its zone's subnet"
+  }
+
+  assert {
+    condition     = module.postgres_vm[0].hosts == ["10.128.1.5:5432"]
+    error_message = "the database in the first zone"
+  }
+}
+
+run "ssh_and_a_login" {
+  command = plan
+
+  variables {
+    ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0sGDkZ0b3HJR0bIfcmdLzG2vV5fbWf9Fy3m4cU8bqn someone@laptop"
+    ssh_cidrs      = ["203.0.113.7/32"]
+  }
+
+  assert {
+    condition     = strcontains(module.app.user_data, "ssh_authorized_keys") && strcontains(module.proxy.user_data, "ssh_authorized_keys") && strcontains(module.postgres_vm[0].user_data, "ssh_authorized_keys")
+    error_message = "every VM gets the login user"
+  }
+}
+
+run "http3_with_a_udp_listener" {
+  command = plan
+
+  variables {
+    http3        = true
+    udp_listener = true
+  }
+
+  assert {
+    condition     = strcontains(module.proxy.compose, "PROXY_HTTP3: \"true\"")
+    error_message = "the proxies serve HTTP/3"
+  }
+}
+
+run "managed_database" {
+  # Last, and applied (against the mock): the password secret's id comes from a connection read only once
+  # the database user exists.
+  command = apply
+
+  variables {
+    database = "managed"
+  }
+
+  assert {
+    condition     = length(module.postgres_managed) == 1 && length(module.postgres_vm) == 0 && length(module.db_secret) == 0
+    error_message = "Managed PostgreSQL replaces the database VM and its secret"
+  }
+
+  assert {
+    condition     = toset(keys(output.instance_group_ids)) == toset(["app", "proxy"])
+    error_message = "no database group to wait for"
+  }
+
+  assert {
+    condition     = strcontains(module.app.compose, "SHS_DATABASE_SSL: \"true\"") && strcontains(module.app.user_data, "https://storage.yandexcloud.net/cloud-certs/CA.pem")
+    error_message = "the app nodes verify the managed cluster's certificate"
+  }
+}

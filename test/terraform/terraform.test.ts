@@ -1,0 +1,370 @@
+// terraform/ checked by a real OpenTofu against the Yandex provider's own schema (0.219.0), served by the
+// schema-only provider of tools/yandex-schema-provider: every argument name, type, required argument and block
+// nesting is OpenTofu's verdict, not ours. The plan tests (tofu test, mock provider) of the root and of every
+// module pass; deliberately broken copies fail, naming what is wrong; a real plan and apply against the
+// plugin's fake cloud gives the whole environment, whose compose specs and cloud-init are parsed and checked;
+// and the deploy action runs its whole path on the real root module. What this cannot check: the provider's
+// own Go validators and what the cloud answers (terraform/README.md, "What is validated here").
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js';
+import { deployCloud, emptyReport } from '../../actions/deploy/src/deploy.js';
+import { opentofuBinary } from '../../tools/opentofu/binary.js';
+import { ROOT } from '../support/shs.js';
+import { IMAGE, MODULES, PROXY_IMAGE, TERRAFORM, WORKFLOW_VARS, cleanScratch, init, scratchCopy, tofu, tofuEnv, useLocalBackend } from './support.js';
+
+afterAll(cleanScratch);
+
+const DIRS = ['.', ...MODULES.map((m) => `modules/${m}`)];
+
+describe('terraform/ against the provider schema', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = scratchCopy();
+    for (const d of DIRS) init(join(dir, d), false);
+  }, 180_000);
+
+  it('the root module and every module validate', () => {
+    for (const d of DIRS) {
+      const r = tofu(join(dir, d), ['validate', '-json']);
+      expect(JSON.parse(r.stdout), `${d}: ${r.stdout}`).toMatchObject({ valid: true, error_count: 0 });
+    }
+  });
+
+  it('every module has plan tests beside it; they and the root module\'s pass', () => {
+    const counts: Record<string, number> = {};
+    for (const d of DIRS) {
+      expect(existsSync(join(TERRAFORM, d, 'tests')), `${d} has no tests/`).toBe(true);
+      const r = tofu(join(dir, d), ['test'], 300_000);
+      expect(r.status, `${d}:\n${r.stdout}${r.stderr}`).toBe(0);
+      counts[d] = Number(/Success! (\d+) passed, 0 failed/.exec(r.stdout)?.[1] ?? 0);
+      expect(counts[d], `${d} ran no test`).toBeGreaterThan(0);
+    }
+    console.log(`tofu test: ${Object.values(counts).reduce((a, b) => a + b, 0)} runs passed in ${DIRS.length} directories`);
+  }, 600_000);
+});
+
+describe('the checks bite: a broken copy fails, naming what is wrong', () => {
+  function broken(file: string, from: string | RegExp, to: string): string {
+    const dir = scratchCopy();
+    const path = join(dir, file);
+    const text = readFileSync(path, 'utf8');
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`${file}: the edit did not apply`);
+    writeFileSync(path, next);
+    return dir;
+  }
+
+  it('an argument the provider does not have', () => {
+    const dir = broken('modules/app/main.tf', 'max_checking_health_duration = 600', 'max_checking_health_duration = 600\n  max_surge_nodes              = 1');
+    init(dir, false);
+    const r = tofu(dir, ['validate']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Unsupported argument[\s\S]*An argument named "max_surge_nodes" is not expected here/);
+  });
+
+  it('a required block left out', () => {
+    const dir = broken('modules/proxy/main.tf', /\n {2}deploy_policy \{[\s\S]*?\n {2}\}\n/, '\n');
+    init(dir, false);
+    const r = tofu(dir, ['validate']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Insufficient deploy_policy blocks[\s\S]*At least 1 "deploy_policy" blocks? (is|are) required/);
+  });
+
+  it('a wrongly typed value', () => {
+    const dir = broken('modules/app/main.tf', 'startup_duration = 30', 'startup_duration = "half a minute"');
+    init(dir, false);
+    const r = tofu(dir, ['validate']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Incorrect attribute value type|a number is required/);
+  });
+
+  it('a database password in the instance metadata', () => {
+    const dir = broken('modules/app/compose.yaml.tftpl', '      SHS_SERVER_PORT:', '      SHS_DATABASE_PASSWORD: "hunter2"\n      SHS_SERVER_PORT:');
+    useLocalBackend(dir);
+    init(dir);
+    const r = tofu(dir, ['plan', '-input=false', ...WORKFLOW_VARS]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/carries a database password \(SHS_DATABASE_PASSWORD/);
+  });
+
+  it('a token that reaches the state: the secret scan finds it', () => {
+    const dir = scratchCopy();
+    useLocalBackend(dir);
+    writeFileSync(join(dir, 'leak.tf'), 'data "yandex_client_config" "this" {}\n\noutput "token" {\n  value     = data.yandex_client_config.this.iam_token\n  sensitive = true\n}\n');
+    init(dir);
+    expect(tofu(dir, ['apply', '-input=false', '-auto-approve', ...WORKFLOW_VARS]).status).toBe(0);
+    const state = JSON.parse(tofu(dir, ['show', '-json']).stdout) as unknown;
+    expect(secretsIn(state)).toEqual(expect.arrayContaining(['values.outputs.token.value']));
+  });
+
+  it('an image by tag', () => {
+    const dir = scratchCopy();
+    useLocalBackend(dir);
+    init(dir);
+    const r = tofu(dir, ['plan', '-input=false', ...WORKFLOW_VARS, '-var', 'image=cr.yandex/crp0test/shs:latest']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/image must be referenced by digest/);
+  });
+
+  it('a design property changed: a surge rollout of the app group fails its plan test', () => {
+    const dir = broken('modules/app/main.tf', 'max_expansion    = 0', 'max_expansion    = 1');
+    init(join(dir, 'modules/app'), false);
+    const r = tofu(join(dir, 'modules/app'), ['test']);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/one node at a time, in place/);
+  });
+});
+
+interface PlanResource {
+  address: string;
+  type: string;
+  values: Record<string, unknown>;
+}
+
+interface ShownModule {
+  resources?: PlanResource[];
+  child_modules?: ShownModule[];
+}
+
+function resourcesOf(module: ShownModule | undefined): PlanResource[] {
+  if (!module) return [];
+  return [...(module.resources ?? []), ...(module.child_modules ?? []).flatMap(resourcesOf)];
+}
+
+/** Every string in a JSON value, with the path it was found at. */
+function strings(value: unknown, path = ''): [string, string][] {
+  if (typeof value === 'string') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+/** Values that must never be in a plan or a state: anything under a secret-like name, and the schema provider's marker of sensitive values. */
+function secretsIn(...documents: unknown[]): string[] {
+  const secretish = /(^|\.)(password|private_key|secret_key|iam_token|access_token|token)$/i;
+  return documents
+    .flatMap((d) => strings(d))
+    .filter(([path, value]) => (secretish.test(path) && value !== '') || value.includes('FAKE-SENSITIVE'))
+    .map(([path]) => path);
+}
+
+type Compose = { services: Record<string, Record<string, unknown> & { environment?: Record<string, string> }> } & Record<string, unknown>;
+
+describe('a real plan and apply against the schema provider\'s fake cloud', () => {
+  let dir = '';
+  let plan: { resource_changes: { address: string; type: string; mode: string; change: { actions: string[] } }[]; configuration: unknown };
+  let state: { values: { root_module: ShownModule; outputs: Record<string, { value: unknown; sensitive: boolean }> } };
+  const groups: Record<string, PlanResource> = {};
+  const metadata = (group: string, key: string) => (groups[group]!.values.instance_template as { metadata: Record<string, string> }[])[0]!.metadata[key]!;
+  const compose = (group: string) => parseYaml(metadata(group, 'docker-compose')) as Compose;
+
+  beforeAll(() => {
+    dir = scratchCopy();
+    useLocalBackend(dir);
+    init(dir);
+    const p = tofu(dir, ['plan', '-input=false', '-out=tfplan', ...WORKFLOW_VARS]);
+    if (p.status !== 0) throw new Error(`plan failed:\n${p.stderr}`);
+    plan = JSON.parse(tofu(dir, ['show', '-json', 'tfplan']).stdout) as typeof plan;
+    const a = tofu(dir, ['apply', '-input=false', 'tfplan']);
+    if (a.status !== 0) throw new Error(`apply failed:\n${a.stderr}`);
+    state = JSON.parse(tofu(dir, ['show', '-json']).stdout) as typeof state;
+    for (const r of resourcesOf(state.values.root_module)) if (r.type === 'yandex_compute_instance_group') groups[/module\.(\w+)/.exec(r.address)![1]!] = r;
+  }, 180_000);
+
+  it('one apply makes the whole environment', () => {
+    const made = plan.resource_changes.filter((c) => c.mode === 'managed').map((c) => `${c.address} ${c.change.actions.join(',')}`);
+    expect(made.sort()).toEqual(
+      [
+        'module.app.yandex_compute_instance_group.app',
+        'module.db_secret[0].yandex_lockbox_secret.this',
+        'module.db_secret[0].yandex_lockbox_secret_iam_member.reader["app"]',
+        'module.db_secret[0].yandex_lockbox_secret_iam_member.reader["db"]',
+        'module.load_balancer.yandex_lb_network_load_balancer.this',
+        'module.load_balancer.yandex_vpc_address.this',
+        'module.network.yandex_vpc_gateway.nat',
+        'module.network.yandex_vpc_network.this',
+        'module.network.yandex_vpc_route_table.egress',
+        'module.network.yandex_vpc_subnet.zone["ru-central1-a"]',
+        'module.postgres_vm[0].yandex_compute_disk.data',
+        'module.postgres_vm[0].yandex_compute_instance_group.db',
+        'module.postgres_vm[0].yandex_compute_snapshot_schedule.data',
+        'module.proxy.yandex_compute_instance_group.proxy',
+        'module.security.yandex_vpc_security_group.app',
+        'module.security.yandex_vpc_security_group.db',
+        'module.security.yandex_vpc_security_group.proxy',
+      ].map((a) => `${a} create`),
+    );
+    expect(Object.keys(groups).sort()).toEqual(['app', 'postgres_vm', 'proxy']);
+  });
+
+  it('gives the deploy action the outputs of its contract', () => {
+    const o = state.values.outputs;
+    expect(o.url?.value).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+$/);
+    expect(o.https_url?.value).toBe('');
+    expect(Object.keys(o.instance_group_ids?.value as object).sort()).toEqual(['app', 'db', 'proxy']);
+    expect(o.folder_id?.value).toEqual(expect.any(String));
+    expect(Object.values(o).every((v) => !v.sensitive)).toBe(true);
+  });
+
+  it('holds no secret: no password, key or token in the plan, the state, the variables or the outputs', () => {
+    expect(secretsIn(plan, state)).toEqual([]);
+    // The data sources that copy secret payloads into the state are not used.
+    expect(JSON.stringify(plan.configuration)).not.toMatch(/yandex_lockbox_secret_version|yandex_cm_certificate_content|yandex_client_config/);
+  });
+
+  it('SHS nodes: the image by digest, non-root, host network, restarts, log limits, a health check, the secret\'s id but no secret', () => {
+    const c = compose('app');
+    expect(Object.keys(c.services).sort()).toEqual(['init', 'shs']);
+    const secretId = (state.values.outputs.database_secret_id?.value as string) ?? '';
+    expect(secretId).not.toBe('');
+    for (const [name, s] of Object.entries(c.services)) {
+      expect(s.image, name).toBe(IMAGE);
+      expect(s.user, name).toBe('65532:65532');
+      expect(s.network_mode, name).toBe('host');
+      expect(s.read_only, name).toBe(true);
+      expect(s.logging, name).toEqual({ driver: 'local', options: { 'max-size': '10m', 'max-file': '3' } });
+      expect(s.environment, name).toMatchObject({
+        SHS_DATABASE_HOSTS: '10.128.1.5:5432',
+        SHS_DATABASE_PASSWORD_LOCKBOX_SECRET_ID: secretId,
+        SHS_DATABASE_PASSWORD_LOCKBOX_KEY: 'password',
+      });
+      expect(Object.keys(s.environment!).filter((k) => /PASSWORD(_FILE)?$/.test(k))).toEqual([]);
+    }
+    expect(c.services.init).toMatchObject({ restart: 'on-failure', command: ['init', '--scale', '1', '--wait', '600'] });
+    expect(c.services.shs).toMatchObject({ restart: 'always', command: ['run_server'], environment: { SHS_SERVER_PORT: '8080' } });
+    expect((c.services.shs!.healthcheck as { test: string[] }).test.join(' ')).toContain('http://127.0.0.1:8080/ping');
+  });
+
+  it('proxies: the proxy image by digest, the app nodes as upstreams, a graceful stop, log limits', () => {
+    const c = compose('proxy');
+    const p = c.services.proxy!;
+    expect(p.image).toBe(PROXY_IMAGE);
+    expect(p.environment).toEqual({
+      PROXY_PEERS: '10.128.1.10:8080,10.128.1.11:8080',
+      PROXY_HTTP_LISTEN: '0.0.0.0:80',
+      PROXY_HTTPS_LISTEN: '0.0.0.0:443',
+      PROXY_METRICS_LISTEN: '0.0.0.0:9145',
+      PROXY_HTTP3: 'false',
+      PROXY_CERTIFICATE_ID: '',
+    });
+    expect(p).toMatchObject({ network_mode: 'host', restart: 'always', stop_signal: 'SIGQUIT', logging: { driver: 'local', options: { 'max-size': '10m' } } });
+    const cloud = parseYaml(metadata('proxy', 'user-data')) as { bootcmd: string[][] };
+    expect(cloud.bootcmd).toEqual([['sysctl', '-w', 'net.ipv4.ip_unprivileged_port_start=80']]);
+  });
+
+  it('the database VM: PostgreSQL by digest on the data disk, the password from a tmpfs file a per-boot script fills', () => {
+    const c = compose('postgres_vm');
+    const pg = c.services.postgres!;
+    expect(pg.image).toMatch(/^docker\.io\/library\/postgres:16-alpine@sha256:[0-9a-f]{64}$/);
+    expect(pg.environment).toEqual({ POSTGRES_DB: 'shs', POSTGRES_USER: 'shs', POSTGRES_PASSWORD_FILE: '/run/secrets/shs/db_password', PGDATA: '/var/lib/postgresql/data/pgdata' });
+    expect(pg.volumes).toEqual(['/mnt/pgdata:/var/lib/postgresql/data', '/run/shs:/run/secrets/shs:ro']);
+    const template = (groups.postgres_vm!.values.instance_template as { secondary_disk: { device_name: string }[] }[])[0]!;
+    expect(c['x-yc-disks']).toEqual([{ device_name: template.secondary_disk[0]!.device_name, fs_type: 'ext4', host_path: '/mnt/pgdata' }]);
+
+    const userData = metadata('postgres_vm', 'user-data');
+    expect(userData.startsWith('#cloud-config\n')).toBe(true);
+    const cloud = parseYaml(userData) as { write_files: { path: string; permissions: string; content: string }[] };
+    const script = cloud.write_files.find((f) => f.path === '/var/lib/cloud/scripts/per-boot/10-shs-db-password');
+    expect(script?.permissions).toBe('0700');
+    const secretId = state.values.outputs.database_secret_id?.value as string;
+    expect(script!.content).toContain(`SECRET_ID = "${secretId}"`);
+    // The script is real Python that compiles (cloud-init's own interpreter runs it on the VM).
+    const file = join(dir, 'db-password.py');
+    writeFileSync(file, script!.content);
+    const compiled = spawnSync('python3', ['-m', 'py_compile', file], { encoding: 'utf8' });
+    expect(compiled.status, compiled.stderr).toBe(0);
+  });
+
+  it('a new image digest is one in-place update of the app group, nothing else', () => {
+    const next = tofu(dir, ['plan', '-input=false', '-detailed-exitcode', '-out=next', ...WORKFLOW_VARS, '-var', `image=cr.yandex/crp0test/shs@sha256:${'c'.repeat(64)}`]);
+    expect(next.status, next.stderr).toBe(2);
+    const changes = (JSON.parse(tofu(dir, ['show', '-json', 'next']).stdout) as typeof plan).resource_changes.filter((c) => !c.change.actions.every((a) => a === 'no-op' || a === 'read'));
+    expect(changes.map((c) => `${c.address} ${c.change.actions.join(',')}`)).toEqual(['module.app.yandex_compute_instance_group.app update']);
+  });
+
+  it('refuses to destroy the database\'s data disk', () => {
+    const r = tofu(dir, ['plan', '-destroy', '-input=false', ...WORKFLOW_VARS]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Instance cannot be destroyed[\s\S]*module\.postgres_vm\[0\]\.yandex_compute_disk\.data/);
+  });
+});
+
+describe('the deploy action on the real root module', () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const s of servers) await new Promise((r) => s.close(r));
+  });
+
+  it('pipeline deploy --plan-only: init, a saved plan, the summary of every resource', async () => {
+    const dir = scratchCopy();
+    useLocalBackend(dir);
+    const args = ['deploy', '--target', 'yandex', '--plan-only', '--dir', dir, '--tool-binary', opentofuBinary(), '--image', IMAGE, '--var', 'environment=production', '--var', `proxy_image=${PROXY_IMAGE}`, '--var-file', 'production.tfvars', '--plan-out', join(dir, 'out', 'tfplan'), '--json'];
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'pipeline.mjs'), ...args], { cwd: dir, env: tofuEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { plan: { add: number; resources: { address: string }[] }; planOnly: boolean; changed: boolean; planFile: string; applied: boolean };
+    expect(report).toMatchObject({ planOnly: true, changed: true, applied: false, planFile: join(dir, 'out', 'tfplan') });
+    expect(report.plan.add).toBe(17);
+    expect(report.plan.resources.map((x) => x.address)).toContain('module.postgres_vm[0].yandex_compute_disk.data');
+    expect(r.stderr).toMatch(/== Init[\s\S]*== Plan/);
+  });
+
+  it('the deploy core: plan, apply of that plan, the outputs of the contract, and the rollout of all three groups', async () => {
+    const dir = scratchCopy();
+    useLocalBackend(dir);
+    const polled = new Set<string>();
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      const m = /^\/instanceGroups\/([^/?]+)(\/instances)?/.exec(req.url ?? '');
+      if (!m || req.headers.authorization !== 'Bearer iam-token-x') {
+        res.statusCode = 404;
+        return res.end('{}');
+      }
+      polled.add(m[1]!);
+      if (m[2]) return res.end(JSON.stringify({ instances: [{ id: `${m[1]}-i1`, name: `${m[1]}-1`, status: 'RUNNING_ACTUAL' }] }));
+      res.end(JSON.stringify({ id: m[1], name: m[1], status: 'ACTIVE', managedInstancesState: { targetSize: '1', runningActualCount: '1' } }));
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const report = await deployCloud(
+      {
+        image: IMAGE,
+        workingDirectory: dir,
+        tool: { tool: 'tofu', version: '1.10.6', binary: opentofuBinary(), cache: new DirectoryToolCache(join(dir, 'cache')) },
+        backendConfig: [],
+        variables: { environment: 'production', proxy_image: PROXY_IMAGE },
+        varFiles: ['production.tfvars'],
+        lockTimeout: '10s',
+        planOnly: false,
+        env: { TF_CLI_CONFIG_FILE: tofuEnv(dir).TF_CLI_CONFIG_FILE! },
+        token: async () => 'iam-token-x',
+        computeApi: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        rolloutTimeoutMs: 30_000,
+        rolloutIntervalMs: 50,
+        log: () => {},
+        phase: (_n, fn) => fn(),
+      },
+      emptyReport('yandex', IMAGE),
+    );
+    expect(report.applied).toBe(true);
+    expect(report.plan).toMatchObject({ add: 17, change: 0, destroy: 0, replace: 0 });
+    expect(report.url).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+$/);
+    expect(report.httpsUrl).toBe('');
+    expect(Object.keys(report.groupIds).sort()).toEqual(['app', 'db', 'proxy']);
+    expect(report.folderId).not.toBe('');
+    expect([...polled].sort()).toEqual(Object.values(report.groupIds).sort());
+    expect(report.rollout.map((g) => g.done)).toEqual([true, true, true]);
+  }, 120_000);
+});
