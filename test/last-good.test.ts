@@ -18,6 +18,7 @@ const A = digest('a');
 const B = digest('b');
 const C = digest('c');
 const imageOf = (d: string) => `cr.yandex/reg/shs@${d}`;
+const proxyOf = (d: string) => `cr.yandex/reg/shs-proxy@${d}`;
 
 interface FakeStatus {
   id: number;
@@ -132,7 +133,7 @@ async function fakeGitHub(opts: { forbidden?: boolean; ignoreTaskFilter?: boolea
 }
 
 const opts = (api: string): DeploymentsOptions => ({ token: TOKEN, apiUrl: api, repository: 'o/r' });
-const record = (api: string, d: string, extra: { environment?: string; ref?: string } = {}) =>
+const record = (api: string, d: string, extra: { environment?: string; ref?: string; proxyImage?: string } = {}) =>
   recordGoodImage({ ...opts(api), environment: 'production', ref: SHA, image: imageOf(d), digest: d, ...extra });
 const ours = (payload: unknown, states: string[]) => ({ ref: 'main', sha: SHA, task: 'deploy:shs-image', environment: 'production', payload, states });
 
@@ -168,6 +169,20 @@ describe('last good image (GitHub deployments)', () => {
     expect(found).toEqual({ latest: { image: imageOf(A), digest: A, sha: SHA, deploymentId: d.id, createdAt: d.created_at } });
     expect(gh.log).toContain('GET /repos/o/r/deployments?environment=production&task=deploy%3Ashs-image&per_page=100');
     expect(gh.log).toContain(`GET /repos/o/r/deployments/${d.id}/statuses?per_page=1`);
+  });
+
+  it('records the proxy image beside the image, finds both; a malformed one is refused on record and ignored when found', async () => {
+    const gh = await fakeGitHub();
+    await record(gh.api, A, { proxyImage: proxyOf(B) });
+    await record(gh.api, C);
+    const found = await findGoodImages({ ...opts(gh.api), environment: 'production' });
+    expect(gh.deployments[0]!.request).toMatchObject({ payload: { image: imageOf(A), digest: A, proxy_image: proxyOf(B) } });
+    expect(found.latest).toMatchObject({ digest: C });
+    expect(found.latest).not.toHaveProperty('proxyImage');
+    expect(found.previous).toMatchObject({ digest: A, proxyImage: proxyOf(B) });
+    await expect(record(gh.api, A, { proxyImage: 'cr.yandex/reg/shs-proxy:main' })).rejects.toThrow(/^proxy-image: expected registry\/repository@sha256/);
+    gh.add(ours({ image: imageOf(B), digest: B, proxy_image: 'not-pinned' }, ['success']));
+    expect((await findGoodImages({ ...opts(gh.api), environment: 'production' })).latest).toEqual(expect.not.objectContaining({ proxyImage: expect.anything() }));
   });
 
   it('A, B, B recorded in that order: latest B (the newest), previous A, across pages and per environment', async () => {
@@ -262,9 +277,11 @@ describe('the last-good bundle', () => {
     expect(r.outputs).toEqual({
       image: imageOf(B),
       digest: B,
+      'proxy-image': '',
       sha: SHA,
       'previous-image': imageOf(A),
       'previous-digest': A,
+      'previous-proxy-image': '',
       'deployment-id': '',
     });
     expect(r.stdout).toContain(`::add-mask::${TOKEN}`);
@@ -277,7 +294,7 @@ describe('the last-good bundle', () => {
     const gh = await fakeGitHub();
     const r = await runBundle({ INPUT_MODE: 'find', 'INPUT_GITHUB-TOKEN': TOKEN, GITHUB_API_URL: gh.api, GITHUB_REPOSITORY: 'o/r' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.outputs).toEqual({ image: '', digest: '', sha: '', 'previous-image': '', 'previous-digest': '', 'deployment-id': '' });
+    expect(r.outputs).toEqual({ image: '', digest: '', 'proxy-image': '', sha: '', 'previous-image': '', 'previous-digest': '', 'previous-proxy-image': '', 'deployment-id': '' });
     expect(r.summary).toContain('No good image is recorded');
   });
 
@@ -287,6 +304,7 @@ describe('the last-good bundle', () => {
       INPUT_MODE: 'record',
       'INPUT_GITHUB-TOKEN': TOKEN,
       INPUT_IMAGE: imageOf(C),
+      'INPUT_PROXY-IMAGE': proxyOf(A),
       'INPUT_ENVIRONMENT-URL': 'https://shs.example.com',
       GITHUB_API_URL: gh.api,
       GITHUB_REPOSITORY: 'o/r',
@@ -297,15 +315,16 @@ describe('the last-good bundle', () => {
     const r = await runBundle(env);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const d = gh.deployments[0]!;
-    expect(r.outputs).toMatchObject({ 'deployment-id': String(d.id), image: imageOf(C), digest: C, sha: SHA });
-    expect(d.request).toMatchObject({ ref: SHA, environment: 'production', payload: { image: imageOf(C), digest: C } });
+    expect(r.outputs).toMatchObject({ 'deployment-id': String(d.id), image: imageOf(C), digest: C, 'proxy-image': proxyOf(A), sha: SHA });
+    expect(d.request).toMatchObject({ ref: SHA, environment: 'production', payload: { image: imageOf(C), digest: C, proxy_image: proxyOf(A) } });
+    expect(r.summary).toContain(`| proxy image | \`${proxyOf(A)}\` |`);
     expect(d.statuses[0]).toMatchObject({ state: 'success', log_url: 'https://github.example/o/r/actions/runs/42', environment_url: 'https://shs.example.com' });
 
     const denied = await fakeGitHub({ forbidden: true });
     const f = await runBundle({ ...env, GITHUB_API_URL: denied.api });
     expect(f.status).toBe(1);
     expect(f.stdout).toMatch(/::error::.*403.*deployments: write/);
-    expect(f.outputs).toEqual({ image: '', digest: '', sha: '', 'previous-image': '', 'previous-digest': '', 'deployment-id': '' });
+    expect(f.outputs).toEqual({ image: '', digest: '', 'proxy-image': '', sha: '', 'previous-image': '', 'previous-digest': '', 'previous-proxy-image': '', 'deployment-id': '' });
     expect(f.summary).toMatch(/last-good: failed[\s\S]*deployments: write/);
   });
 

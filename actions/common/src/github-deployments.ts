@@ -15,6 +15,8 @@ export interface GoodImage {
   /** registry/repository@sha256:... */
   image: string;
   digest: string;
+  /** The proxy image deployed with it (registry/repository@sha256:...), when one was recorded. */
+  proxyImage?: string;
   /** The commit the deployment was made for. */
   sha: string;
   deploymentId: number;
@@ -27,6 +29,8 @@ export interface RecordOptions extends DeploymentsOptions {
   ref: string;
   image: string;
   digest: string;
+  /** The proxy image deployed with it, pinned by digest; recorded beside the image. */
+  proxyImage?: string;
   environmentUrl?: string;
   logUrl?: string;
   description?: string;
@@ -66,18 +70,18 @@ export function validateImage(image: string, digest: string): void {
     throw new Error(`image: expected registry/repository@${digest.slice(0, 19)}… (pinned by the digest), got "${image}"`);
 }
 
-/** The digest of a pinned reference registry/repository@sha256:..., validated. */
-export function digestOf(image: string): string {
+/** The digest of a pinned reference registry/repository@sha256:..., validated; errors name `what`. */
+export function digestOf(image: string, what = 'image'): string {
   const at = image.lastIndexOf('@');
   const digest = at < 0 ? '' : image.slice(at + 1);
-  if (!DIGEST.test(digest)) throw new Error(`image: expected registry/repository@sha256:<64 lowercase hex digits>, got "${image}"`);
-  validateImage(image, digest);
+  if (!DIGEST.test(digest) || at === 0) throw new Error(`${what}: expected registry/repository@sha256:<64 lowercase hex digits>, got "${image}"`);
   return digest;
 }
 
 /** Creates a deployment of the image and marks it `success`: from now on it is the environment's last good image. */
 export async function recordGoodImage(o: RecordOptions): Promise<{ deploymentId: number; url: string; sha: string }> {
   validateImage(o.image, o.digest);
+  if (o.proxyImage) digestOf(o.proxyImage, 'proxy-image');
   if (!o.environment.trim()) throw new Error('environment: must not be empty');
   if (!o.ref.trim()) throw new Error('ref: must not be empty');
   const description = o.description ?? `image ${o.digest}`;
@@ -87,7 +91,7 @@ export async function recordGoodImage(o: RecordOptions): Promise<{ deploymentId:
       ref: o.ref,
       environment: o.environment,
       task: DEPLOYMENT_TASK,
-      payload: { image: o.image, digest: o.digest },
+      payload: { image: o.image, digest: o.digest, ...(o.proxyImage ? { proxy_image: o.proxyImage } : {}) },
       auto_merge: false,
       // No commit status checks: the image was deployed and smoke-checked already.
       required_contexts: [],
@@ -111,8 +115,8 @@ export async function recordGoodImage(o: RecordOptions): Promise<{ deploymentId:
   }
 }
 
-/** The image in a deployment's payload (an object, or the same as a JSON string), if it is one of ours. */
-export function imageOfPayload(payload: unknown): { image: string; digest: string } | undefined {
+/** The image (and the proxy image, if any) in a deployment's payload (an object, or the same as a JSON string), if it is one of ours. */
+export function imageOfPayload(payload: unknown): { image: string; digest: string; proxyImage?: string } | undefined {
   let value = payload;
   if (typeof value === 'string') {
     try {
@@ -122,14 +126,20 @@ export function imageOfPayload(payload: unknown): { image: string; digest: strin
     }
   }
   if (!value || typeof value !== 'object') return undefined;
-  const { image, digest } = value as { image?: unknown; digest?: unknown };
+  const { image, digest, proxy_image: proxyImage } = value as { image?: unknown; digest?: unknown; proxy_image?: unknown };
   if (typeof image !== 'string' || typeof digest !== 'string') return undefined;
   try {
     validateImage(image, digest);
   } catch {
     return undefined;
   }
-  return { image, digest };
+  let proxy: string | undefined;
+  try {
+    if (typeof proxyImage === 'string') proxy = (digestOf(proxyImage), proxyImage);
+  } catch {
+    proxy = undefined; // a malformed proxy image is left out; the image itself is still good
+  }
+  return { image, digest, ...(proxy ? { proxyImage: proxy } : {}) };
 }
 
 async function newestState(o: DeploymentsOptions, deploymentId: number): Promise<string | undefined> {
@@ -143,7 +153,7 @@ async function newestState(o: DeploymentsOptions, deploymentId: number): Promise
 const sameEnvironment = (listed: string | undefined, wanted: string) => listed === undefined || listed.toLowerCase() === wanted.toLowerCase();
 
 /** Our deployments of the environment with an image in the payload, newest first, page by page. */
-async function* candidates(o: DeploymentsOptions & { environment: string }): AsyncGenerator<{ deployment: Deployment; image: string; digest: string }> {
+async function* candidates(o: DeploymentsOptions & { environment: string }): AsyncGenerator<{ deployment: Deployment; image: string; digest: string; proxyImage?: string }> {
   const query = new URLSearchParams({ environment: o.environment, task: DEPLOYMENT_TASK, per_page: '100' });
   let url: string | null = `${o.apiUrl}/repos/${o.repository}/deployments?${query}`;
   for (let page = 0; url && page < MAX_PAGES; page++) {
@@ -165,10 +175,10 @@ async function* candidates(o: DeploymentsOptions & { environment: string }): Asy
 export async function findGoodImages(o: DeploymentsOptions & { environment: string }): Promise<{ latest?: GoodImage; previous?: GoodImage }> {
   let latest: GoodImage | undefined;
   try {
-    for await (const { deployment, image, digest } of candidates(o)) {
+    for await (const { deployment, image, digest, proxyImage } of candidates(o)) {
       if (latest && digest === latest.digest) continue;
       if ((await newestState(o, deployment.id)) !== 'success') continue;
-      const good: GoodImage = { image, digest, sha: deployment.sha, deploymentId: deployment.id, createdAt: deployment.created_at };
+      const good: GoodImage = { image, digest, ...(proxyImage ? { proxyImage } : {}), sha: deployment.sha, deploymentId: deployment.id, createdAt: deployment.created_at };
       if (!latest) latest = good;
       else return { latest, previous: good };
     }

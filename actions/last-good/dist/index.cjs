@@ -19745,15 +19745,15 @@ function validateImage(image, digest) {
   if (!image.endsWith(`@${digest}`) || image.length === digest.length + 1)
     throw new Error(`image: expected registry/repository@${digest.slice(0, 19)}\u2026 (pinned by the digest), got "${image}"`);
 }
-function digestOf(image) {
+function digestOf(image, what = "image") {
   const at = image.lastIndexOf("@");
   const digest = at < 0 ? "" : image.slice(at + 1);
-  if (!DIGEST.test(digest)) throw new Error(`image: expected registry/repository@sha256:<64 lowercase hex digits>, got "${image}"`);
-  validateImage(image, digest);
+  if (!DIGEST.test(digest) || at === 0) throw new Error(`${what}: expected registry/repository@sha256:<64 lowercase hex digits>, got "${image}"`);
   return digest;
 }
 async function recordGoodImage(o) {
   validateImage(o.image, o.digest);
+  if (o.proxyImage) digestOf(o.proxyImage, "proxy-image");
   if (!o.environment.trim()) throw new Error("environment: must not be empty");
   if (!o.ref.trim()) throw new Error("ref: must not be empty");
   const description = o.description ?? `image ${o.digest}`;
@@ -19763,7 +19763,7 @@ async function recordGoodImage(o) {
       ref: o.ref,
       environment: o.environment,
       task: DEPLOYMENT_TASK,
-      payload: { image: o.image, digest: o.digest },
+      payload: { image: o.image, digest: o.digest, ...o.proxyImage ? { proxy_image: o.proxyImage } : {} },
       auto_merge: false,
       // No commit status checks: the image was deployed and smoke-checked already.
       required_contexts: [],
@@ -19795,14 +19795,20 @@ function imageOfPayload(payload) {
     }
   }
   if (!value || typeof value !== "object") return void 0;
-  const { image, digest } = value;
+  const { image, digest, proxy_image: proxyImage } = value;
   if (typeof image !== "string" || typeof digest !== "string") return void 0;
   try {
     validateImage(image, digest);
   } catch {
     return void 0;
   }
-  return { image, digest };
+  let proxy;
+  try {
+    if (typeof proxyImage === "string") proxy = (digestOf(proxyImage), proxyImage);
+  } catch {
+    proxy = void 0;
+  }
+  return { image, digest, ...proxy ? { proxyImage: proxy } : {} };
 }
 async function newestState(o, deploymentId) {
   const res = await githubRequest(o, "GET", `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
@@ -19826,10 +19832,10 @@ async function* candidates(o) {
 async function findGoodImages(o) {
   let latest;
   try {
-    for await (const { deployment, image, digest } of candidates(o)) {
+    for await (const { deployment, image, digest, proxyImage } of candidates(o)) {
       if (latest && digest === latest.digest) continue;
       if (await newestState(o, deployment.id) !== "success") continue;
-      const good = { image, digest, sha: deployment.sha, deploymentId: deployment.id, createdAt: deployment.created_at };
+      const good = { image, digest, ...proxyImage ? { proxyImage } : {}, sha: deployment.sha, deploymentId: deployment.id, createdAt: deployment.created_at };
       if (!latest) latest = good;
       else return { latest, previous: good };
     }
@@ -19857,8 +19863,10 @@ function parseInputs(get) {
   const image = opt("image");
   if (!image) throw new InputError("image: required in record mode (registry/repository@sha256:...)");
   let digest;
+  const proxyImage = opt("proxy-image");
   try {
     digest = digestOf(image);
+    if (proxyImage) digestOf(proxyImage, "proxy-image");
   } catch (err) {
     throw new InputError(err.message);
   }
@@ -19869,6 +19877,7 @@ function parseInputs(get) {
     githubToken,
     image,
     digest,
+    ...value("proxyImage", proxyImage),
     ...value("ref", opt("ref")),
     ...value("environmentUrl", opt("environment-url")),
     ...value("description", opt("description"))
@@ -19920,21 +19929,33 @@ async function record(inputs, context) {
     ref,
     image: inputs.image,
     digest: inputs.digest,
+    ...inputs.proxyImage ? { proxyImage: inputs.proxyImage } : {},
     ...inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {},
     ...context.logUrl ? { logUrl: context.logUrl } : {},
     ...inputs.description ? { description: inputs.description } : {}
   });
-  info(`recorded ${inputs.image} as the last good image of ${inputs.environment} (deployment ${recorded.deploymentId})`);
-  return { mode: "record", environment: inputs.environment, image: inputs.image, digest: inputs.digest, ref, sha: recorded.sha, deploymentId: recorded.deploymentId };
+  info(`recorded ${inputs.image}${inputs.proxyImage ? ` (proxy ${inputs.proxyImage})` : ""} as the last good image of ${inputs.environment} (deployment ${recorded.deploymentId})`);
+  return {
+    mode: "record",
+    environment: inputs.environment,
+    image: inputs.image,
+    digest: inputs.digest,
+    ...inputs.proxyImage ? { proxyImage: inputs.proxyImage } : {},
+    ref,
+    sha: recorded.sha,
+    deploymentId: recorded.deploymentId
+  };
 }
 function setOutputs(outcome) {
   const latest = outcome?.mode === "find" ? outcome.latest : outcome;
   const previous = outcome?.mode === "find" ? outcome.previous : void 0;
   setOutput("image", latest?.image ?? "");
   setOutput("digest", latest?.digest ?? "");
+  setOutput("proxy-image", latest?.proxyImage ?? "");
   setOutput("sha", latest?.sha ?? "");
   setOutput("previous-image", previous?.image ?? "");
   setOutput("previous-digest", previous?.digest ?? "");
+  setOutput("previous-proxy-image", previous?.proxyImage ?? "");
   setOutput("deployment-id", outcome?.mode === "record" ? String(outcome.deploymentId) : "");
 }
 var esc = (s) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -19953,7 +19974,9 @@ function renderSummary(outcome, error2) {
     if (!outcome.latest) lines.push("No good image is recorded for this environment yet (a first deploy has none).", "");
     lines.push("| | image | commit | deployment | recorded |", "|---|---|---|---|---|", goodRow("latest", outcome.latest), goodRow("previous", outcome.previous));
   } else {
-    lines.push("| | |", "|---|---|", `| image | ${code(outcome.image)} |`, `| ref | ${code(outcome.ref)} |`, `| deployment | ${outcome.deploymentId} |`);
+    lines.push("| | |", "|---|---|", `| image | ${code(outcome.image)} |`);
+    if (outcome.proxyImage) lines.push(`| proxy image | ${code(outcome.proxyImage)} |`);
+    lines.push(`| ref | ${code(outcome.ref)} |`, `| deployment | ${outcome.deploymentId} |`);
   }
   return `${lines.join("\n")}
 `;

@@ -19,6 +19,8 @@ export interface RecordInputs extends CommonInputs {
   mode: 'record';
   image: string;
   digest: string;
+  /** The proxy image deployed with the image, pinned by digest. */
+  proxyImage?: string;
   /** Default: GITHUB_SHA (see parseContext). */
   ref?: string;
   environmentUrl?: string;
@@ -50,8 +52,10 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const image = opt('image');
   if (!image) throw new InputError('image: required in record mode (registry/repository@sha256:...)');
   let digest: string;
+  const proxyImage = opt('proxy-image');
   try {
     digest = digestOf(image);
+    if (proxyImage) digestOf(proxyImage, 'proxy-image');
   } catch (err) {
     throw new InputError((err as Error).message);
   }
@@ -62,6 +66,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     githubToken,
     image,
     digest,
+    ...value('proxyImage', proxyImage),
     ...value('ref', opt('ref')),
     ...value('environmentUrl', opt('environment-url')),
     ...value('description', opt('description')),

@@ -17,6 +17,7 @@ interface Recorded {
   environment: string;
   image: string;
   digest: string;
+  proxyImage?: string;
   ref: string;
   sha: string;
   deploymentId: number;
@@ -46,12 +47,22 @@ async function record(inputs: RecordInputs, context: RunContext): Promise<Record
     ref,
     image: inputs.image,
     digest: inputs.digest,
+    ...(inputs.proxyImage ? { proxyImage: inputs.proxyImage } : {}),
     ...(inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {}),
     ...(context.logUrl ? { logUrl: context.logUrl } : {}),
     ...(inputs.description ? { description: inputs.description } : {}),
   });
-  core.info(`recorded ${inputs.image} as the last good image of ${inputs.environment} (deployment ${recorded.deploymentId})`);
-  return { mode: 'record', environment: inputs.environment, image: inputs.image, digest: inputs.digest, ref, sha: recorded.sha, deploymentId: recorded.deploymentId };
+  core.info(`recorded ${inputs.image}${inputs.proxyImage ? ` (proxy ${inputs.proxyImage})` : ''} as the last good image of ${inputs.environment} (deployment ${recorded.deploymentId})`);
+  return {
+    mode: 'record',
+    environment: inputs.environment,
+    image: inputs.image,
+    digest: inputs.digest,
+    ...(inputs.proxyImage ? { proxyImage: inputs.proxyImage } : {}),
+    ref,
+    sha: recorded.sha,
+    deploymentId: recorded.deploymentId,
+  };
 }
 
 /** In record mode image, digest and sha are what was recorded (now the latest good image). */
@@ -60,9 +71,11 @@ function setOutputs(outcome: Outcome | undefined): void {
   const previous = outcome?.mode === 'find' ? outcome.previous : undefined;
   core.setOutput('image', latest?.image ?? '');
   core.setOutput('digest', latest?.digest ?? '');
+  core.setOutput('proxy-image', latest?.proxyImage ?? '');
   core.setOutput('sha', latest?.sha ?? '');
   core.setOutput('previous-image', previous?.image ?? '');
   core.setOutput('previous-digest', previous?.digest ?? '');
+  core.setOutput('previous-proxy-image', previous?.proxyImage ?? '');
   core.setOutput('deployment-id', outcome?.mode === 'record' ? String(outcome.deploymentId) : '');
 }
 
@@ -81,7 +94,9 @@ export function renderSummary(outcome: Outcome | undefined, error: Error | undef
     if (!outcome.latest) lines.push('No good image is recorded for this environment yet (a first deploy has none).', '');
     lines.push('| | image | commit | deployment | recorded |', '|---|---|---|---|---|', goodRow('latest', outcome.latest), goodRow('previous', outcome.previous));
   } else {
-    lines.push('| | |', '|---|---|', `| image | ${code(outcome.image)} |`, `| ref | ${code(outcome.ref)} |`, `| deployment | ${outcome.deploymentId} |`);
+    lines.push('| | |', '|---|---|', `| image | ${code(outcome.image)} |`);
+    if (outcome.proxyImage) lines.push(`| proxy image | ${code(outcome.proxyImage)} |`);
+    lines.push(`| ref | ${code(outcome.ref)} |`, `| deployment | ${outcome.deploymentId} |`);
   }
   return `${lines.join('\n')}\n`;
 }
