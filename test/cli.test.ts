@@ -26,7 +26,7 @@ describe('shs CLI', () => {
     expect(v.stdout).toMatch(/^shs \d+\.\d+\.\d+ \(\w+\)\n$/);
     const h = await runCli(['--help']);
     expect(h.code).toBe(0);
-    for (const c of ['run_server', 'migrate', 'prepare_db', 'print_default_config', 'print_current_config', 'version'])
+    for (const c of ['run_server', 'migrate', 'prepare_db', 'init', 'print_default_config', 'print_current_config', 'version'])
       expect(h.stdout).toContain(c);
     const bad = await runCli(['frobnicate']);
     expect(bad.code).toBe(2);
@@ -46,14 +46,22 @@ describe('shs CLI', () => {
     writeFileSync(file, 'server:\n  port: 9999\ndatabase:\n  hosts: ["db1:5432", "db2"]\n  password: from-file-secret\n');
     const pw = join(tmp, 'pw');
     writeFileSync(pw, 'mounted-secret\n');
-    const r = await runCli(['print_current_config', '--config', file], { SHS_DATABASE_POOL_SIZE: '7', SHS_DATABASE_PASSWORD_FILE: pw });
+    const r = await runCli(['print_current_config', '--config', file], { SHS_DATABASE_POOL_SIZE: '7' });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('port: 9999');
     expect(r.stdout).toContain('pool_size: 7');
     expect(r.stdout).toMatch(/hosts: \[ ?db1:5432, db2:5432 ?\]/); // the port defaults to 5432
     expect(r.stdout).not.toContain('from-file-secret');
-    expect(r.stdout).not.toContain('mounted-secret');
     expect(r.stdout).toContain('password: "***"');
+    // A password file instead (one source of the password at most: both at once is refused).
+    writeFileSync(file, 'server:\n  port: 9999\n');
+    const fromFile = await runCli(['print_current_config', '--config', file], { SHS_DATABASE_PASSWORD_FILE: pw });
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout).not.toContain('mounted-secret');
+    expect(fromFile.stdout).toContain('password: "***"');
+    const both = await runCli(['print_current_config', '--config', file], { SHS_DATABASE_PASSWORD_FILE: pw, SHS_DATABASE_PASSWORD: 'x' });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('database.password (SHS_DATABASE_PASSWORD) and database.password_file (SHS_DATABASE_PASSWORD_FILE) are both set');
     // SHS_CONFIG is the flag's fallback
     const viaEnv = await runCli(['print_current_config'], { SHS_CONFIG: file });
     expect(viaEnv.stdout).toContain('port: 9999');

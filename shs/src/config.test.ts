@@ -62,6 +62,55 @@ describe('config', () => {
     );
   });
 
+  it('takes the password from Lockbox by secret id, with the cloud endpoints overridable', () => {
+    const d = defaultConfig();
+    expect(d.database.password_lockbox_secret_id).toBe('');
+    expect(d.database.password_lockbox_key).toBe('password');
+    expect(d.cloud).toEqual({ metadata_url: 'http://169.254.169.254', lockbox_url: 'https://payload.lockbox.api.cloud.yandex.net' });
+    const { config } = loadConfig({
+      env: {
+        SHS_DATABASE_PASSWORD_LOCKBOX_SECRET_ID: 'e6q0secret',
+        SHS_DATABASE_PASSWORD_LOCKBOX_KEY: 'db',
+        SHS_CLOUD_METADATA_URL: 'http://127.0.0.1:9/',
+        SHS_CLOUD_LOCKBOX_URL: 'https://lockbox.example:8443/base',
+      },
+      readFile: files({}),
+    });
+    expect(config.database.password_lockbox_secret_id).toBe('e6q0secret');
+    expect(config.database.password_lockbox_key).toBe('db');
+    expect(config.cloud).toEqual({ metadata_url: 'http://127.0.0.1:9', lockbox_url: 'https://lockbox.example:8443/base' });
+    // The id is not secret: shown, so an operator can see which secret an instance reads.
+    const shown = renderConfig(redacted(config));
+    expect(shown).toContain('password_lockbox_secret_id: e6q0secret');
+    expect(shown).toContain('(env SHS_DATABASE_PASSWORD_LOCKBOX_SECRET_ID)');
+    expect(shown).toContain('(env SHS_CLOUD_METADATA_URL)');
+    const bad = (env: Record<string, string>) => () => loadConfig({ env, readFile: files({}) });
+    expect(bad({ SHS_CLOUD_METADATA_URL: 'ftp://x' })).toThrow(/SHS_CLOUD_METADATA_URL \(cloud.metadata_url\): expected an http\(s\) URL/);
+    expect(bad({ SHS_CLOUD_LOCKBOX_URL: 'not a url' })).toThrow(/cloud.lockbox_url\): expected an http\(s\) URL/);
+    expect(bad({ SHS_CLOUD_LOCKBOX_URL: 'https://x/?a=1' })).toThrow(/without query/);
+    expect(bad({ SHS_DATABASE_PASSWORD_LOCKBOX_KEY: ' ' })).toThrow(/password_lockbox_key\): must not be empty/);
+  });
+
+  it('refuses more than one source of the password, naming them', () => {
+    const both = () =>
+      loadConfig({
+        path: '/c.yaml',
+        env: { SHS_DATABASE_PASSWORD_LOCKBOX_SECRET_ID: 'e6q0secret' },
+        readFile: files({ '/c.yaml': 'database:\n  password: inline\n' }),
+      });
+    expect(both).toThrow(ConfigError);
+    expect(both).toThrow(
+      'database.password (SHS_DATABASE_PASSWORD) and database.password_lockbox_secret_id (SHS_DATABASE_PASSWORD_LOCKBOX_SECRET_ID) are both set; ' +
+        'set at most one of database.password, database.password_file and database.password_lockbox_secret_id',
+    );
+    expect(() =>
+      loadConfig({ env: { SHS_DATABASE_PASSWORD_FILE: '/run/pw', SHS_DATABASE_PASSWORD: 'x', SHS_DATABASE_PASSWORD_LOCKBOX_SECRET_ID: 'y' }, readFile: files({ '/run/pw': 'z' }) }),
+    ).toThrow(/password .*password_file .*password_lockbox_secret_id .* are all set/);
+    expect(() => loadConfig({ env: { SHS_DATABASE_PASSWORD_FILE: '/run/pw', SHS_DATABASE_PASSWORD: 'x' }, readFile: files({ '/run/pw': 'z' }) })).toThrow(
+      /database.password \(SHS_DATABASE_PASSWORD\) and database.password_file \(SHS_DATABASE_PASSWORD_FILE\) are both set/,
+    );
+  });
+
   it('renders YAML that loads back to the same config', () => {
     const text = renderConfig(defaultConfig());
     const { config } = loadConfig({ path: '/r.yaml', env: {}, readFile: files({ '/r.yaml': text }) });

@@ -19,12 +19,15 @@ export interface Config {
     user: string;
     password: string;
     password_file: string;
+    password_lockbox_secret_id: string;
+    password_lockbox_key: string;
     pool_size: number;
     connect_timeout_ms: number;
     statement_timeout_ms: number;
     ssl: boolean;
     ssl_ca_file: string;
   };
+  cloud: { metadata_url: string; lockbox_url: string };
   long_dummy: { delay_ms: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; requests: boolean };
   faults: { enabled: boolean; slow_delay_ms: number };
@@ -39,7 +42,8 @@ type Kind =
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
-  | { type: 'hosts' };
+  | { type: 'hosts' }
+  | { type: 'url' };
 
 interface Field {
   path: readonly [string, string];
@@ -59,11 +63,15 @@ const FIELDS: readonly Field[] = [
   { path: ['database', 'user'], kind: { type: 'string' }, doc: 'database user' },
   { path: ['database', 'password'], kind: { type: 'string', allowEmpty: true }, secret: true, doc: 'database password (prefer password_file)' },
   { path: ['database', 'password_file'], kind: { type: 'string', allowEmpty: true }, doc: 'file holding the password, read at start (a secret mounted at runtime)' },
+  { path: ['database', 'password_lockbox_secret_id'], kind: { type: 'string', allowEmpty: true }, doc: 'Lockbox secret holding the password, read at start with the VM service account (needs lockbox.payloadViewer on it); empty: not used' },
+  { path: ['database', 'password_lockbox_key'], kind: { type: 'string' }, doc: 'entry of that secret holding the password' },
   { path: ['database', 'pool_size'], kind: { type: 'int', min: 1, max: 1000 }, doc: 'connections per instance' },
   { path: ['database', 'connect_timeout_ms'], kind: { type: 'int', min: 50, max: 60_000 }, doc: 'connection attempt timeout' },
   { path: ['database', 'statement_timeout_ms'], kind: { type: 'int', min: 0, max: 3_600_000 }, doc: 'server-side statement timeout (0: none)' },
   { path: ['database', 'ssl'], kind: { type: 'bool' }, doc: 'connect with TLS, verifying the server certificate' },
   { path: ['database', 'ssl_ca_file'], kind: { type: 'string', allowEmpty: true }, doc: 'CA certificate (PEM) the server must chain to; empty: the system CAs' },
+  { path: ['cloud', 'metadata_url'], kind: { type: 'url' }, doc: 'VM metadata service, source of the service account IAM token' },
+  { path: ['cloud', 'lockbox_url'], kind: { type: 'url' }, doc: 'Lockbox payload API' },
   { path: ['long_dummy', 'delay_ms'], kind: { type: 'int', min: 1000, max: 60_000 }, doc: 'how long /long_dummy takes (over 1 s by contract)' },
   { path: ['log', 'level'], kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, doc: 'lowest level written' },
   { path: ['log', 'requests'], kind: { type: 'bool' }, doc: 'one JSON line per request' },
@@ -80,12 +88,15 @@ export function defaultConfig(): Config {
       user: 'shs',
       password: '',
       password_file: '',
+      password_lockbox_secret_id: '',
+      password_lockbox_key: 'password',
       pool_size: 16,
       connect_timeout_ms: 1000,
       statement_timeout_ms: 30_000,
       ssl: false,
       ssl_ca_file: '',
     },
+    cloud: { metadata_url: 'http://169.254.169.254', lockbox_url: 'https://payload.lockbox.api.cloud.yandex.net' },
     long_dummy: { delay_ms: 1100 },
     log: { level: 'info', requests: true },
     faults: { enabled: false, slow_delay_ms: 2000 },
@@ -148,6 +159,18 @@ function coerce(field: Field, value: unknown, where: string, fromEnv: boolean): 
       if (typeof value !== 'string' || !k.values.includes(value))
         throw new ConfigError(`${where}: expected one of ${k.values.join(', ')}, got ${describe(value)}`);
       return value;
+    }
+    case 'url': {
+      if (typeof value !== 'string') throw new ConfigError(`${where}: expected an http(s) URL, got ${describe(value)}`);
+      let url: URL;
+      try {
+        url = new URL(value.trim());
+      } catch {
+        throw new ConfigError(`${where}: expected an http(s) URL, got ${describe(value)}`);
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '')
+        throw new ConfigError(`${where}: expected an http(s) URL without query, got ${describe(value)}`);
+      return value.trim().replace(/\/+$/, '');
     }
     case 'hosts': {
       let list: unknown[];
@@ -237,6 +260,12 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     applyFile(config, doc.toJS(), path);
   }
   applyEnv(config, env);
+  const sources = (['password', 'password_file', 'password_lockbox_secret_id'] as const).filter((k) => config.database[k] !== '');
+  if (sources.length > 1)
+    throw new ConfigError(
+      `${sources.map((k) => `database.${k} (${envName(['database', k])})`).join(' and ')} are ${sources.length === 2 ? 'both' : 'all'} set; ` +
+        'set at most one of database.password, database.password_file and database.password_lockbox_secret_id',
+    );
   if (config.database.password_file !== '') {
     try {
       config.database.password = readFile(config.database.password_file).replace(/\r?\n$/, '');

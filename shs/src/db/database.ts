@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { databaseTls, parseHost } from '../config.js';
+import { LATEST_VERSION } from './schema.js';
 
 export interface Query {
   /** Prepared-statement name: the statement is parsed once per connection. */
@@ -24,6 +25,33 @@ export interface PoolStats {
 export interface DatabaseEvents {
   onFailover?: (from: string, to: string, reason: string) => void;
   onError?: (err: Error) => void;
+}
+
+/** A password obtained at run time (from Lockbox) instead of the configuration. */
+export interface PasswordSource {
+  /** The password: at once when it is at hand, else after reading it. */
+  get(): Promise<string>;
+  /** True when get() answers at once. */
+  readonly ready: boolean;
+  /** Why the password is not at hand; safe to log. */
+  readonly problem: string;
+  /** The server refused the password (SQLSTATE 28P01): read it again, at most once per some interval. */
+  rejected(): boolean;
+}
+
+/** The password is not at hand yet (or its last read failed): nothing was sent to any server. */
+export class PasswordUnavailableError extends Error {
+  override name = 'PasswordUnavailableError';
+}
+
+/** The database answers, but its schema is not (yet) the one this build needs: `shs init` has not finished. */
+export class SchemaNotReadyError extends Error {
+  override name = 'SchemaNotReadyError';
+}
+
+/** SQLSTATE 28P01: the server refused the password. */
+export function isAuthFailure(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '28P01';
 }
 
 interface HostPools {
@@ -81,12 +109,14 @@ export class Database {
   private active = 0;
   private failovers = 0;
   private healthInFlight: Promise<void> | null = null;
+  private schemaReady = false;
   private closed = false;
   private readonly tls: ReturnType<typeof databaseTls>;
 
   constructor(
     private readonly cfg: Config['database'],
     private readonly events: DatabaseEvents = {},
+    private readonly password?: PasswordSource,
   ) {
     this.tls = databaseTls(cfg);
     this.hosts = cfg.hosts.map((h, i) => this.makePools(h, i));
@@ -99,7 +129,8 @@ export class Database {
       port,
       database: this.cfg.name,
       user: this.cfg.user,
-      password: this.cfg.password,
+      // pg calls a function for every new connection: the password source answers from its cache.
+      password: this.password ? () => this.passwordForConnection() : this.cfg.password,
       ssl: this.tls,
       connectionTimeoutMillis: this.cfg.connect_timeout_ms,
       idleTimeoutMillis: 30_000,
@@ -120,6 +151,30 @@ export class Database {
     return this.hosts[this.active]!.label;
   }
 
+  /**
+   * Without a password at hand, fails at once (and starts reading it) instead of letting a connection attempt
+   * wait for Lockbox and time out, which would look like an unreachable host and fail over.
+   */
+  private requirePassword(): void {
+    const source = this.password;
+    if (!source || source.ready) return;
+    source.get().catch(() => undefined);
+    throw new PasswordUnavailableError(`database password not available: ${source.problem}`);
+  }
+
+  private async passwordForConnection(): Promise<string> {
+    try {
+      return await this.password!.get();
+    } catch (err) {
+      throw new PasswordUnavailableError(`database password not available: ${(err as Error).message}`);
+    }
+  }
+
+  /** A refused password may have been rotated: the source reads it again (it bounds how often). */
+  private noteAuthFailure(err: unknown): void {
+    if (this.password && isAuthFailure(err)) this.password.rejected();
+  }
+
   private failover(from: number, reason: unknown): void {
     if (this.hosts.length < 2 || this.active !== from) return; // someone else moved us already
     this.active = (from + 1) % this.hosts.length;
@@ -128,12 +183,14 @@ export class Database {
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(q: Query): Promise<pg.QueryResult<R>> {
+    this.requirePassword();
     // At most one attempt per host, and another attempt only when the statement was never sent.
     for (let attempt = 0; ; attempt++) {
       const index = this.active;
       try {
         return await this.hosts[index]!.main.query<R>(q as pg.QueryConfig);
       } catch (err) {
+        this.noteAuthFailure(err);
         if (!isConnectionError(err)) throw err;
         this.failover(index, err);
         if (!neverSent(err) || attempt + 1 >= this.hosts.length) throw err;
@@ -169,11 +226,13 @@ export class Database {
   }
 
   private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.requirePassword();
     const index = this.active;
     let client: pg.PoolClient;
     try {
       client = await this.hosts[index]!.main.connect();
     } catch (err) {
+      this.noteAuthFailure(err);
       if (isConnectionError(err)) this.failover(index, err);
       throw err;
     }
@@ -210,10 +269,18 @@ export class Database {
    */
   checkHealth(): Promise<void> {
     if (this.healthInFlight) return this.healthInFlight;
+    try {
+      this.requirePassword();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const index = this.active;
-    const probe = this.hosts[index]!.health.query('SELECT 1')
-      .then(() => undefined)
+    const health = this.hosts[index]!.health;
+    const probe = health
+      .query('SELECT 1')
+      .then(() => (this.schemaReady ? undefined : this.checkSchema(health)))
       .catch((err: unknown) => {
+        this.noteAuthFailure(err);
         if (isConnectionError(err)) this.failover(index, err);
         throw err;
       })
@@ -222,6 +289,23 @@ export class Database {
       });
     this.healthInFlight = probe;
     return probe;
+  }
+
+  /**
+   * Ready once the schema is at this build's version. `shs init` commits a fresh database's schema and its
+   * dataset in one transaction, so the version also says the data is there. Once ready, always ready: a schema
+   * never goes back.
+   */
+  private async checkSchema(health: pg.Pool): Promise<void> {
+    let version: number | null;
+    try {
+      version = (await health.query<{ v: number | null }>('SELECT max(version) AS v FROM shs_schema_migrations')).rows[0]?.v ?? null;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') throw new SchemaNotReadyError('no schema yet (shs init has not finished)');
+      throw err;
+    }
+    if (version === null || version < LATEST_VERSION) throw new SchemaNotReadyError(`the schema is at version ${version ?? 0}; this build needs ${LATEST_VERSION} (shs init has not finished)`);
+    this.schemaReady = true;
   }
 
   stats(): PoolStats {

@@ -2,7 +2,7 @@
 // Every value is a pure function of (seed, row id, column): the same seed and scale give the same rows on any
 // machine. The whole load is one transaction: it either replaces the data completely or changes nothing.
 import type pg from 'pg';
-import { migrateInTransaction } from './migrate.js';
+import { migrateInTransaction, type MigrateResult } from './migrate.js';
 import { KEYS, SCHEMA_LOCK_ID } from './schema.js';
 
 export const FULL_SCALE = { customers: 500_000, movies: 29_019, sessions: 5_000_000 } as const;
@@ -96,13 +96,22 @@ export interface PrepareOptions {
   scale: number;
   seed: number;
   force: boolean;
+  /**
+   * `shs init`: keep whatever data is there. A dataset of any seed and scale, or rows prepare_db did not make,
+   * is left as it is (status "unchanged" or "foreign") instead of being refused; only an empty database is loaded.
+   */
+  keep?: boolean;
   /** Called before and after each step, for progress output. */
   progress?: (step: string, done: boolean, seconds: number) => void;
 }
 
-export type PrepareOutcome =
+/** What happened to the data; `migrated` says which migrations the same transaction applied. */
+export type PrepareOutcome = { migrated: MigrateResult } & (
   | { status: 'prepared'; dataset: Dataset; seconds: number }
-  | { status: 'unchanged'; dataset: Dataset };
+  | { status: 'unchanged'; dataset: Dataset }
+  /** Only with `keep`: rows that prepare_db did not make, left as they are. */
+  | { status: 'foreign' }
+);
 
 export class RefusedError extends Error {
   override name = 'RefusedError';
@@ -142,14 +151,23 @@ export async function prepareDatabase(client: pg.ClientBase, options: PrepareOpt
 
   await client.query('BEGIN');
   try {
-    await step('schema', () => migrateInTransaction(client));
+    // The schema and the data commit together: on a fresh database the schema's version row (which /ping waits
+    // for) is visible only once the dataset is.
+    const migrated = await step('schema', () => migrateInTransaction(client));
+    // The schema lock taken by the migration is held until COMMIT: a concurrent prepare (two nodes running
+    // `shs init` at once) waits here for this one's load and then finds its dataset.
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_ID + 1]);
     const recorded = await recordedDataset(client);
-    if (recorded && recorded.seed === dataset.seed && recorded.scale === dataset.scale && !options.force) {
+    const same = recorded !== null && recorded.seed === dataset.seed && recorded.scale === dataset.scale;
+    if (recorded && !options.force && (same || options.keep)) {
       await client.query('COMMIT'); // keeps any migration applied above
-      return { status: 'unchanged', dataset: recorded };
+      return { status: 'unchanged', dataset: recorded, migrated };
     }
     const rows = await existingRows(client);
+    if (!options.force && options.keep && (rows.customers || rows.movies || rows.sessions)) {
+      await client.query('COMMIT');
+      return { status: 'foreign', migrated };
+    }
     if (!options.force && (rows.customers || rows.movies || rows.sessions)) {
       const what = recorded
         ? `a dataset with seed ${recorded.seed} and scale ${recorded.scale}`
@@ -185,11 +203,11 @@ export async function prepareDatabase(client: pg.ClientBase, options: PrepareOpt
       );
     });
     await step('commit', () => client.query('COMMIT'));
+    // Outside the transaction (VACUUM cannot run in one): sets the visibility map for index-only scans.
+    await step('vacuum', () => client.query('VACUUM customers, movies, sessions'));
+    return { status: 'prepared', dataset, seconds: (performance.now() - started) / 1000, migrated };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-  // Outside the transaction (VACUUM cannot run in one): sets the visibility map for index-only scans.
-  await step('vacuum', () => client.query('VACUUM customers, movies, sessions'));
-  return { status: 'prepared', dataset, seconds: (performance.now() - started) / 1000 };
 }

@@ -9,7 +9,7 @@ import { INT4_MAX, INT8_MAX, parseId } from '../api/ids.js';
 import { parseNewSession, parseOperation } from '../api/inputs.js';
 import { Repository } from '../api/repository.js';
 import type { Config } from '../config.js';
-import { type Database, isConnectionError } from '../db/database.js';
+import { type Database, PasswordUnavailableError, SchemaNotReadyError, isAuthFailure, isConnectionError } from '../db/database.js';
 import { FAULT_MODES, FaultState, type FaultMode } from './faults.js';
 import { Metrics, routeLabel } from './metrics.js';
 
@@ -148,7 +148,8 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
       const code = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : 'bad_request';
       return json(reply, e.statusCode, errorBody(code, e.message ?? 'bad request'));
     }
-    if (isConnectionError(err) || e.code === '57014' /* statement timeout */) {
+    // A refused or not yet obtained password: this instance cannot use the database now (another may).
+    if (isConnectionError(err) || e.code === '57014' /* statement timeout */ || err instanceof PasswordUnavailableError || isAuthFailure(err)) {
       req.log.warn({ err: { message: e.message, code: e.code } }, 'database unavailable');
       return json(reply, 503, errorBody('database_unavailable', 'the database cannot be reached; try again'));
     }
@@ -168,6 +169,14 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
         try {
           await db.checkHealth();
         } catch (err) {
+          if (err instanceof PasswordUnavailableError) {
+            req.log.warn({ err: { message: err.message } }, 'ping: database password unavailable');
+            return reply.code(500).type(TEXT_TYPE).send('database password unavailable\n');
+          }
+          if (err instanceof SchemaNotReadyError) {
+            req.log.warn({ err: { message: err.message } }, 'ping: schema not ready');
+            return reply.code(500).type(TEXT_TYPE).send('schema not ready\n');
+          }
           req.log.warn({ err: { message: (err as Error).message } }, 'ping: database unreachable');
           return reply.code(500).type(TEXT_TYPE).send('database unreachable\n');
         }
