@@ -12,15 +12,10 @@ if ! command -v go >/dev/null; then
     echo "build-yandex-schema-provider: Go is required (https://go.dev/dl, or Debian's golang-go 1.24+)" >&2; exit 1; fi
 fi
 version=0.219.0
-schema="$root/../shared/yandex-provider/schema-$version.json"
-[ -f "$schema" ] || { echo "build-yandex-schema-provider: the provider's schema is missing: $schema (shared/ beside the repository)" >&2; exit 1; }
-# The schema is embedded from schema.json here, which is not committed (.gitignore).
-if ! cmp -s "$schema" schema.json; then
-  cp "$schema" schema.json.tmp && chmod 0644 schema.json.tmp && mv -f schema.json.tmp schema.json
-fi
+# The schema is committed (schema/, gzipped) and embedded: nothing outside the repository is read.
 sources=()
 for f in *.go; do [[ $f == *_test.go ]] || sources+=("$f"); done
-key=$(sha256sum go.mod go.sum "${sources[@]}" schema*.json | sha256sum | cut -c1-12)
+key=$(sha256sum go.mod go.sum "${sources[@]}" schema/*.json.gz | sha256sum | cut -c1-12)
 platform="$(go env GOOS)_$(go env GOARCH)"
 dir="${PIPELINE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shs-delivery/tools}/yandex-schema-provider/$key"
 mirror="$dir/mirror"

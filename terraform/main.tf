@@ -95,7 +95,7 @@ module "db_secret" {
   count  = var.database == "vm" ? 1 : 0
 
   name                = "${local.name}-db-password"
-  readers             = { app = module.service_accounts.ids.app, db = module.service_accounts.ids.db }
+  readers             = var.manage_access_bindings ? { app = module.service_accounts.ids.app, db = module.service_accounts.ids.db } : {}
   deletion_protection = var.deletion_protection
   labels              = local.labels
 }
@@ -145,7 +145,7 @@ module "postgres_managed" {
   resource_preset_id  = var.database_managed.resource_preset_id
   disk_type           = var.database_managed.disk_type
   disk_size           = var.database_managed.disk_size
-  readers             = { app = module.service_accounts.ids.app }
+  readers             = var.manage_access_bindings ? { app = module.service_accounts.ids.app } : {}
   deletion_protection = var.deletion_protection
   labels              = local.labels
 }
@@ -200,7 +200,7 @@ module "dns_certificate" {
   domain      = var.domain
   zone_id     = var.dns_zone_id
   address     = module.load_balancer.address
-  downloaders = { proxy = module.service_accounts.ids.proxy }
+  downloaders = var.manage_access_bindings ? { proxy = module.service_accounts.ids.proxy } : {}
   labels      = local.labels
 }
 

@@ -247,6 +247,12 @@ variable "service_accounts" {
   default     = {}
 }
 
+variable "manage_access_bindings" {
+  type        = bool
+  description = "Grant the VM accounts their roles on the one password secret (lockbox.payloadViewer) and the one certificate (certificate-manager.certificates.downloader) here; the deployer then needs lockbox.admin (and certificate-manager.admin with a domain). false: grant them by hand (docs/yandex-cloud-setup.md)."
+  default     = true
+}
+
 variable "coi_image_id" {
   type        = string
   description = "Pin the Container Optimized Image (an image id); empty: the newest of the container-optimized-image family at plan time. A new boot image re-creates the VMs, so pin it in production to choose when that happens."

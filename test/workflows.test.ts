@@ -139,9 +139,10 @@ describe('workflow scripts', () => {
   });
 
   it('deploy-verdict.sh: always fails the run and says what the rollback did', () => {
-    const rolledBack = script('deploy-verdict.sh', { IMAGE: 'new', SMOKE_OUTCOME: 'failure', SMOKE_REASON: 'threshold-failed', LAST_GOOD: 'old', ROLLBACK_OUTCOME: 'success', ROLLBACK_SMOKE: 'pass' });
+    const rolledBack = script('deploy-verdict.sh', { IMAGE: 'new', PROXY_IMAGE: 'new-proxy', SMOKE_OUTCOME: 'failure', SMOKE_REASON: 'threshold-failed', LAST_GOOD: 'old', ROLLBACK_OUTCOME: 'success', ROLLBACK_SMOKE: 'pass' });
     expect(rolledBack.status).toBe(1);
     expect(rolledBack.stdout).toContain('| smoke | failed: threshold-failed |');
+    expect(rolledBack.stdout).toContain('| proxy image | `new-proxy` |');
     expect(rolledBack.stdout).toContain('runs the last good image again');
     const failed = script('deploy-verdict.sh', { IMAGE: 'new', SMOKE_OUTCOME: 'failure', LAST_GOOD: 'old', ROLLBACK_OUTCOME: 'failure', ROLLBACK_REASON: 'state-locked' });
     expect(failed.stdout).toContain('**failed: state-locked**');

@@ -2,7 +2,7 @@
 # The closing summary of a failed deploy run (Markdown on stdout, appended to the job summary): what failed,
 # whether the last good image was deployed again and passed its checks, and what to do next. Always exits 1:
 # the run has failed, whatever the rollback did.
-# Input (environment): IMAGE, DEPLOY_REASON, SMOKE_OUTCOME, SMOKE_REASON, LAST_GOOD, ROLLBACK_OUTCOME,
+# Input (environment): IMAGE, PROXY_IMAGE, DEPLOY_REASON, SMOKE_OUTCOME, SMOKE_REASON, LAST_GOOD, ROLLBACK_OUTCOME,
 # ROLLBACK_REASON, ROLLBACK_SMOKE, RECORD_OUTCOME.
 set -uo pipefail
 echo "## deploy failed"
@@ -10,6 +10,7 @@ echo
 echo "| | |"
 echo "|---|---|"
 echo "| image | \`${IMAGE:-(not built)}\` |"
+[ -n "${PROXY_IMAGE:-}" ] && echo "| proxy image | \`${PROXY_IMAGE}\` |"
 if [ -n "${DEPLOY_REASON:-}" ]; then
   echo "| deploy | failed: ${DEPLOY_REASON} |"
 elif [ "${SMOKE_OUTCOME:-}" = "failure" ]; then

@@ -105,6 +105,20 @@ run "http3_with_a_udp_listener" {
   }
 }
 
+run "access_bindings_by_hand" {
+  command = plan
+
+  variables {
+    manage_access_bindings = false
+    domain                 = "shs.example.com"
+  }
+
+  assert {
+    condition     = length(module.db_secret[0].reader_bindings) == 0
+    error_message = "no binding on the secret when they are granted by hand"
+  }
+}
+
 run "managed_database" {
   # Last, and applied (against the mock): the password secret's id comes from a connection read only once
   # the database user exists.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../stack/src/ports.js';
 import { createDatabase, type TestDatabase } from '../support/database.js';
-import { eventually, ROOT } from '../support/shs.js';
+import { eventually, ROOT, runCli } from '../support/shs.js';
 
 const TOOLS = ['docker-registry', 'skopeo', 'umoci', 'runc', 'openssl', 'htpasswd'];
 const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
@@ -174,6 +174,9 @@ describe('the pushed image boots', () => {
     expect(existsSync(join(bundle, 'rootfs', 'bin', 'sh'))).toBe(false);
     expect(readFileSync(join(bundle, 'rootfs', 'etc', 'passwd'), 'utf8')).toContain(':65532:65532:');
     db = await createDatabase('image');
+    // The service is ready once the schema is at its version (shs README, "Health").
+    const migrated = await runCli(['migrate'], db.env);
+    expect(migrated.code, migrated.stderr).toBe(0);
     const port = await freePort();
     const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as {
       process: { terminal: boolean; env: string[]; args: string[]; user: { uid: number } };

@@ -1,14 +1,10 @@
-// Test helpers: the schema (the embedded schema.json, else the repository's shared copy; skipped with the
-// reason when neither is there), configurations written as JSON the way OpenTofu sends them, unknown values,
+// Test helpers: the embedded schema, configurations written as JSON the way OpenTofu sends them, unknown values,
 // and generated configurations for any resource.
 package main
 
 import (
-	"embed"
 	"fmt"
-	"io/fs"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,42 +14,28 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// sharedSchemaPath is the schema in shared/ beside the repository (the module is tools/yandex-schema-provider).
+// sharedSchemaPath is the schema in shared/ beside the repository (the module is tools/yandex-schema-provider),
+// which the committed copy was made from.
 var sharedSchemaPath = filepath.Join("..", "..", "..", "shared", "yandex-provider", "schema-0.219.0.json")
 
 var (
 	schemaOnce  sync.Once
 	schemaBytes []byte
-	schemaFrom  string
 	testSchemas *providerSchemas
 	schemaErr   error
 )
 
-func readSchemaJSON(embedded embed.FS) ([]byte, string, error) {
-	if data, err := fs.ReadFile(embedded, "schema.json"); err == nil {
-		return data, "embedded schema.json", nil
-	}
-	data, err := os.ReadFile(sharedSchemaPath)
-	if err != nil {
-		return nil, "", fmt.Errorf("neither schema.json in this module (scripts/build-yandex-schema-provider.sh copies it) nor %s is present", sharedSchemaPath)
-	}
-	return data, sharedSchemaPath, nil
-}
-
-// loadSchemas returns the converted schema, or skips the test (with the reason) when no schema JSON exists.
+// loadSchemas returns the embedded schema, converted.
 func loadSchemas(t *testing.T) *providerSchemas {
 	t.Helper()
 	schemaOnce.Do(func() {
-		schemaBytes, schemaFrom, schemaErr = readSchemaJSON(embedded)
+		schemaBytes, schemaErr = schemaJSON()
 		if schemaErr == nil {
 			testSchemas, schemaErr = parseSchemas(schemaBytes)
 		}
 	})
-	if schemaBytes == nil {
-		t.Skipf("skipped: %v", schemaErr)
-	}
 	if schemaErr != nil {
-		t.Fatalf("schema from %s: %v", schemaFrom, schemaErr)
+		t.Fatalf("the embedded schema: %v", schemaErr)
 	}
 	return testSchemas
 }

@@ -1,30 +1,39 @@
-// Serves the Yandex Cloud provider's schema (yandex-cloud/yandex 0.219.0, from the embedded schema.json)
+// Serves the Yandex Cloud provider's schema (yandex-cloud/yandex 0.219.0, embedded from schema/, gzipped)
 // over plugin protocol 6, so that OpenTofu can init, validate, test, plan and apply against it with no network
 // and no credentials. Run by OpenTofu from a filesystem mirror (scripts/build-yandex-schema-provider.sh); it
 // writes nothing to stdout but go-plugin's handshake.
 package main
 
 import (
-	"embed"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
-// embedded holds schema.json, copied (not committed) from ../shared/yandex-provider/schema-0.219.0.json of
-// the repository by the build script. The pattern also matches the committed schema-placeholder.json, so the
-// package (and its tests) compile when schema.json is absent; the binary then refuses to start.
+// schemaGzip is `tofu providers schema -json` of the release, gzipped and committed (schema/README.md).
 //
-//go:embed schema*.json
-var embedded embed.FS
+//go:embed schema/yandex-0.219.0.json.gz
+var schemaGzip []byte
+
+// schemaJSON is the embedded schema, decompressed.
+func schemaJSON() ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(schemaGzip))
+	if err != nil {
+		return nil, fmt.Errorf("the embedded schema is not gzip: %w", err)
+	}
+	return io.ReadAll(r)
+}
 
 func main() {
-	data, err := fs.ReadFile(embedded, "schema.json")
+	data, err := schemaJSON()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "yandex-schema-provider: built without schema.json; build it with scripts/build-yandex-schema-provider.sh, which copies ../shared/yandex-provider/schema-0.219.0.json (from the repository root) into tools/yandex-schema-provider/")
+		fmt.Fprintln(os.Stderr, "yandex-schema-provider:", err)
 		os.Exit(1)
 	}
 	schemas, err := parseSchemas(data)

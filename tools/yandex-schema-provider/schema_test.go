@@ -3,7 +3,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -238,4 +240,15 @@ func dropZero(v any) any {
 		}
 	}
 	return v
+}
+
+func TestEmbeddedSchemaIsTheSharedOne(t *testing.T) {
+	loadSchemas(t)
+	shared, err := os.ReadFile(sharedSchemaPath)
+	if err != nil {
+		t.Skipf("skipped: no shared copy to compare with (%v); the embedded one is used as committed", err)
+	}
+	if !bytes.Equal(shared, schemaBytes) {
+		t.Errorf("schema/yandex-0.219.0.json.gz differs from %s: regenerate it with gzip -9 -n (schema/README.md)", sharedSchemaPath)
+	}
 }

@@ -30761,13 +30761,17 @@ var ADVICE = {
   "instances-unhealthy": "The new instances did not pass their health checks. Roll back (rollback.yml) and read the instances' serial console.",
   "apply-failed": "terraform apply failed part-way: the state records what was done. Fix the cause and run again; the plan picks up from there."
 };
+var STALE_PLAN_ADVICE = "The saved plan is stale: the state changed after it was made (another apply, or a change by hand), so OpenTofu refused it and changed nothing. Run the whole workflow again to plan against the state as it is now.";
+function staleSavedPlan(report) {
+  return report.failureReason === "apply-failed" && report.planFile !== void 0 && !report.planOnly && /stale/i.test(report.error ?? "");
+}
 function renderSummary(report) {
   const ok3 = !report.failureReason;
   const done = report.planOnly ? report.changed ? "planned" : "no changes" : report.applied ? "deployed" : "up to date";
   const lines2 = [`## deploy (${report.target}): ${ok3 ? done : `failed: ${report.failureReason}`}`, ""];
   if (!ok3) {
     lines2.push(`**Error:** ${esc(report.error ?? "")}`, "");
-    const advice = ADVICE[report.failureReason ?? ""];
+    const advice = staleSavedPlan(report) ? STALE_PLAN_ADVICE : ADVICE[report.failureReason ?? ""];
     if (advice) lines2.push(`> ${advice}`, "");
     if (report.lockInfo) {
       lines2.push("| lock | |", "|---|---|");

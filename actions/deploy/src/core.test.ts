@@ -143,6 +143,15 @@ describe('plan summary', () => {
     expect(planTable(summarizePlan({}))).toMatch(/No changes/);
   });
 
+  it('the job summary tells a stale saved plan from another failed apply', () => {
+    const base = { ...emptyReport('yandex', `r/x@${digest}`), failureReason: 'apply-failed' as const, planFile: '/tmp/plan/tfplan' };
+    const stale = renderSummary({ ...base, error: 'apply failed: Saved plan is stale: The given plan file can no longer be applied' });
+    expect(stale).toContain('Run the whole workflow again');
+    const other = renderSummary({ ...base, error: 'apply failed: Error creating instance group: quota exceeded' });
+    expect(other).not.toContain('Run the whole workflow again');
+    expect(other).toContain('the plan picks up from there');
+  });
+
   it('the job summary names a held lock and how to unlock', () => {
     const report = { ...emptyReport('yandex', `r/x@${digest}`), failureReason: 'state-locked' as const, error: 'plan: the state is locked', lockInfo: { id: 'L-1', who: 'w@h' } };
     const md = renderSummary(report);

@@ -15,13 +15,21 @@ const ADVICE: Partial<Record<string, string>> = {
   'apply-failed': 'terraform apply failed part-way: the state records what was done. Fix the cause and run again; the plan picks up from there.',
 };
 
+const STALE_PLAN_ADVICE =
+  'The saved plan is stale: the state changed after it was made (another apply, or a change by hand), so OpenTofu refused it and changed nothing. Run the whole workflow again to plan against the state as it is now.';
+
+/** A saved plan OpenTofu refused because the state moved on since it was made. */
+export function staleSavedPlan(report: DeployReport): boolean {
+  return report.failureReason === 'apply-failed' && report.planFile !== undefined && !report.planOnly && /stale/i.test(report.error ?? '');
+}
+
 export function renderSummary(report: DeployReport): string {
   const ok = !report.failureReason;
   const done = report.planOnly ? (report.changed ? 'planned' : 'no changes') : report.applied ? 'deployed' : 'up to date';
   const lines: string[] = [`## deploy (${report.target}): ${ok ? done : `failed: ${report.failureReason}`}`, ''];
   if (!ok) {
     lines.push(`**Error:** ${esc(report.error ?? '')}`, '');
-    const advice = ADVICE[report.failureReason ?? ''];
+    const advice = staleSavedPlan(report) ? STALE_PLAN_ADVICE : ADVICE[report.failureReason ?? ''];
     if (advice) lines.push(`> ${advice}`, '');
     if (report.lockInfo) {
       lines.push('| lock | |', '|---|---|');
