@@ -2,7 +2,9 @@
 // the cloud target against the provider-free fixture with a real OpenTofu, a failure that still sets every
 // output and writes the summary, and the local target bringing up the real local stack.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +40,57 @@ describe('the deploy action bundle', () => {
     expect(r.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain('fixture-secret-3');
     expect(r.summary).toContain('## deploy (yandex): deployed');
     expect(r.summary).toContain('`terraform_data.app[2]` | + create');
+  });
+
+  it('plan-only on a pull request: the plan kept for a later job and posted as one sticky comment, updated on the next run', async () => {
+    const workspace = fixtureCopy();
+    cleanup.push(() => rmSync(workspace, { recursive: true, force: true }));
+    const comments: { id: number; body: string; user: { login: string }; html_url: string }[] = [];
+    const requests: string[] = [];
+    const github = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d));
+      req.on('end', () => {
+        requests.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'GET' && req.url?.startsWith('/repos/o/r/issues/7/comments')) return res.end(JSON.stringify(comments));
+        if (req.method === 'POST' && req.url === '/repos/o/r/issues/7/comments') {
+          const c = { id: comments.length + 1, body: (JSON.parse(body) as { body: string }).body, user: { login: 'github-actions[bot]' }, html_url: `https://github.example/o/r/pull/7#c${comments.length + 1}` };
+          comments.push(c);
+          return res.writeHead(201).end(JSON.stringify(c));
+        }
+        const patch = /^\/repos\/o\/r\/issues\/comments\/(\d+)$/.exec(req.url ?? '');
+        if (req.method === 'PATCH' && patch) {
+          const c = comments.find((x) => x.id === Number(patch[1]))!;
+          c.body = (JSON.parse(body) as { body: string }).body;
+          return res.end(JSON.stringify(c));
+        }
+        res.writeHead(404).end('{"message":"Not Found"}');
+      });
+    });
+    await new Promise<void>((r) => github.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => github.close(() => r())));
+    const event = join(workspace, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 7, head: { repo: { full_name: 'o/r' } } } }));
+    const env = { GITHUB_WORKSPACE: workspace, GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'o/r', GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}` };
+    const inputs = { image: image('d'), 'working-directory': '.', 'tool-binary': opentofuBinary(), 'plan-only': 'true', 'plan-out': 'out/tfplan', lock: 'false', comment: 'true', 'github-token': 'gh-token-x', variables: 'replicas=2' };
+
+    const first = await runAction(inputs, env);
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(first.outputs).toMatchObject({ changed: 'true', 'plan-file': join(workspace, 'out', 'tfplan'), 'comment-url': 'https://github.example/o/r/pull/7#c1' });
+    expect(existsSync(join(workspace, 'out', 'tfplan'))).toBe(true);
+    expect(first.summary).toContain('## deploy (yandex): planned');
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body.startsWith('<!-- shs-deploy-plan:.:default -->\n## deploy (yandex): planned')).toBe(true);
+    expect(comments[0]!.body).toContain('`terraform_data.app[1]` | + create');
+    expect(requests.every((r) => r.endsWith('Bearer gh-token-x'))).toBe(true);
+    expect(first.stdout).toContain('::add-mask::gh-token-x');
+
+    const second = await runAction({ ...inputs, variables: 'replicas=3' }, env);
+    expect(second.status, second.stdout + second.stderr).toBe(0);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('`terraform_data.app[2]` | + create');
+    expect(requests.filter((r) => r.startsWith('PATCH'))).toHaveLength(1);
   });
 
   it('a failure still sets every output and writes a summary that says why', async () => {
