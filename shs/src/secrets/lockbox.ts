@@ -5,35 +5,21 @@
 //   2. GET {lockbox}/lockbox/v1/secrets/{id}/payload (Authorization: Bearer <token>)
 //      answers {"entries": [{"key": "password", "textValue": "..."}], "versionId": "..."}.
 // Only the secret's id is configured. The token and the password are never logged and never appear in an error
-// message: every message is built from fixed text, statuses and names, then scrubbed of both as a last guard.
+// message: every message is built from fixed text, statuses and names, then scrubbed of both as a last guard
+// (cloud-api.ts: the token, the retries).
+import { CloudApiError, DEFAULT_RETRY, fetchInstanceToken, getCloudJson, joinUrl, type CloudClientOptions, type RetryPolicy } from './cloud-api.js';
 
-export class LockboxError extends Error {
+export { DEFAULT_RETRY, type RetryPolicy };
+
+export class LockboxError extends CloudApiError {
   override name = 'LockboxError';
 }
 
-export interface RetryPolicy {
-  /** Requests per step (token, payload) before giving up on an unreachable or failing (5xx) endpoint. */
-  attempts: number;
-  /** Wait before the second attempt; doubled after each, up to maxDelayMs. */
-  firstDelayMs: number;
-  maxDelayMs: number;
-  /** Bound on one request, answer body included. */
-  timeoutMs: number;
-}
-
-/** 6 attempts over about 15 s: a VM's network may come up after the container starts. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, firstDelayMs: 500, maxDelayMs: 8000, timeoutMs: 5000 };
-
-export interface LockboxClientOptions {
+export interface LockboxClientOptions extends CloudClientOptions {
   /** e.g. http://169.254.169.254 */
   metadataUrl: string;
   /** e.g. https://payload.lockbox.api.cloud.yandex.net */
   lockboxUrl: string;
-  fetch?: typeof fetch;
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number) => Promise<void>;
-  /** Called before each retry with a message that is safe to print. */
-  onRetry?: (message: string) => void;
 }
 
 export interface SecretValue {
@@ -41,98 +27,11 @@ export interface SecretValue {
   versionId: string;
 }
 
-const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
-
-function join(base: string, path: string): string {
-  return `${base.replace(/\/+$/, '')}${path}`;
-}
-
-/** Replaces every occurrence of the secrets in text (a last guard: messages are built without them). */
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('***');
-  return out;
-}
-
-function networkReason(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = e.cause?.code ?? e.cause?.message;
-  return cause ? `${e.message ?? 'request failed'} (${cause})` : (e.message ?? String(err));
-}
-
-/** The `message` of a JSON error answer (Yandex Cloud APIs send {"code", "message"}), short; else nothing. */
-function serverMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed?.message === 'string' && parsed.message !== '') return `: ${parsed.message.slice(0, 200)}`;
-  } catch {
-    // not JSON: the body is not repeated (it could be anything)
-  }
-  return '';
-}
-
-interface Step {
-  /** What is being done, for messages: "cannot get ...". */
-  what: string;
-  url: string;
-  headers: Record<string, string>;
-  /** A hint for a status that will not get better by retrying. */
-  hint: (status: number) => string;
-  /** Strings that must never appear in a message. */
-  secrets: readonly string[];
-}
-
-async function getJson(options: LockboxClientOptions, step: Step): Promise<unknown> {
-  const policy = { ...DEFAULT_RETRY, ...options.retry };
-  const doFetch = options.fetch ?? fetch;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const fail = (reason: string) => new LockboxError(scrub(`${step.what} (GET ${step.url}): ${reason}`, step.secrets));
-  let delay = policy.firstDelayMs;
-  for (let attempt = 1; ; attempt++) {
-    let reason: string;
-    try {
-      const res = await doFetch(step.url, {
-        method: 'GET',
-        headers: step.headers,
-        redirect: 'error',
-        signal: AbortSignal.timeout(policy.timeoutMs),
-      });
-      const body = await res.text();
-      if (res.ok) {
-        try {
-          return JSON.parse(body) as unknown;
-        } catch {
-          throw fail(`HTTP ${res.status} with an answer that is not JSON`);
-        }
-      }
-      reason = `HTTP ${res.status}${serverMessage(body)}`;
-      const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
-      if (!retryable) throw fail(`${reason}${step.hint(res.status)}`);
-    } catch (err) {
-      if (err instanceof LockboxError) throw err;
-      reason = networkReason(err, policy.timeoutMs);
-    }
-    if (attempt >= policy.attempts) throw fail(`${reason} (gave up after ${attempt} attempts)`);
-    options.onRetry?.(scrub(`${step.what}: ${reason}; attempt ${attempt} of ${policy.attempts}, retrying in ${delay} ms`, step.secrets));
-    await sleep(delay);
-    delay = Math.min(delay * 2, policy.maxDelayMs);
-  }
-}
+const lockboxError = (message: string) => new LockboxError(message);
 
 /** The VM's service account IAM token, from the metadata service. */
-export async function fetchToken(options: LockboxClientOptions): Promise<string> {
-  const body = await getJson(options, {
-    what: 'Lockbox: cannot get an IAM token of the VM service account from the metadata service',
-    url: join(options.metadataUrl, TOKEN_PATH),
-    headers: { 'Metadata-Flavor': 'Google' },
-    hint: (status) => (status === 404 ? ' (is a service account attached to the VM?)' : ''),
-    secrets: [],
-  });
-  const token = (body as { access_token?: unknown } | null)?.access_token;
-  if (typeof token !== 'string' || token === '')
-    throw new LockboxError('Lockbox: the metadata service answered without an access_token (is a service account attached to the VM?)');
-  return token;
+export function fetchToken(options: LockboxClientOptions): Promise<string> {
+  return fetchInstanceToken(options, 'Lockbox', lockboxError);
 }
 
 /** One entry of the secret's current version. */
@@ -146,9 +45,9 @@ export async function fetchEntry(options: LockboxClientOptions, token: string, s
         : status === 404
           ? ` (no secret ${secretId}, or it has no current version)`
           : '';
-  const body = (await getJson(options, {
+  const body = (await getCloudJson(options, lockboxError, {
     what: `Lockbox: cannot read secret ${secretId}`,
-    url: join(options.lockboxUrl, `/lockbox/v1/secrets/${encodeURIComponent(secretId)}/payload`),
+    url: joinUrl(options.lockboxUrl, `/lockbox/v1/secrets/${encodeURIComponent(secretId)}/payload`),
     headers: { Authorization: `Bearer ${token}` },
     hint,
     secrets: [token],
