@@ -1,6 +1,7 @@
 // Bundles every entry point of the repository with esbuild.
 //   shs/dist/shs.cjs          the SHS service (one file: it is what the image carries)
 //   cli/dist/pipeline.cjs     the `pipeline` CLI
+//   proxy/dist/start.cjs      the proxy image's entrypoint
 //   actions/<name>/dist/index.cjs  each GitHub action (committed; see check-dist in CI)
 // Usage: node scripts/build.mjs [--check]   (--check: fail if a committed action bundle is stale)
 import { build } from 'esbuild';
@@ -26,7 +27,7 @@ function revision() {
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'cjs',
   sourcemap: false,
   legalComments: 'none',
@@ -45,6 +46,8 @@ const entries = [
     },
   },
   { entryPoints: [join(root, 'cli/src/main.ts')], outfile: join(root, 'cli/dist/pipeline.cjs') },
+  // The proxy image's entrypoint (proxy/image.json).
+  { entryPoints: [join(root, 'proxy/src/start.ts')], outfile: join(root, 'proxy/dist/start.cjs') },
 ];
 
 for (const name of readdirSync(join(root, 'actions'))) {

@@ -3,11 +3,12 @@
 // configuration is left alone), `down` stops everything, `status` reports it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
 import { PROXY_DEFAULTS, render } from '../../proxy/src/render.js';
+import { giveToWorkers, workerUser } from '../../proxy/src/worker-user.js';
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
 import { processAlive } from './process-alive.js';
@@ -99,15 +100,6 @@ async function choosePorts(previous: Ports | undefined, options: StackOptions, p
   };
 }
 
-/** nginx workers run as nobody when we are root: they must own what they write. */
-function workerUser(): { directive: string | null; uid: number; gid: number } {
-  if (process.getuid?.() !== 0) return { directive: null, uid: -1, gid: -1 };
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
-  const f = (line ?? 'nobody:x:65534:65534').split(':');
-  const group = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === f[3])?.split(':')[0] ?? 'nogroup';
-  return { directive: `nobody ${group}`, uid: Number(f[2]), gid: Number(f[3]) };
-}
-
 async function prepareProxy(options: StackOptions, ports: Ports): Promise<{ spec: ProgramSpec; http3: boolean; nginx: string }> {
   const dir = stackPaths(options.stateDir).proxy;
   const features = await detectFeatures();
@@ -116,10 +108,8 @@ async function prepareProxy(options: StackOptions, ports: Ports): Promise<{ spec
   const user = workerUser();
   // A fresh cache each start: an entry left from an earlier run may be older than the staleness bound.
   rmSync(join(dir, 'cache'), { recursive: true, force: true });
-  for (const sub of ['tmp', 'cache']) {
-    mkdirSync(join(dir, sub), { recursive: true });
-    if (user.directive) chownSync(join(dir, sub), user.uid, user.gid);
-  }
+  for (const sub of ['tmp', 'cache']) mkdirSync(join(dir, sub), { recursive: true });
+  giveToWorkers(user, [join(dir, 'tmp'), join(dir, 'cache')]);
   const template = readFileSync(join(options.root, 'proxy/nginx.conf.template'), 'utf8');
   const config = render(template, {
     platform: features.platform,

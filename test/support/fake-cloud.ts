@@ -1,6 +1,7 @@
-// A loopback stand-in for the two Yandex Cloud endpoints SHS uses to read its database password: the VM
-// metadata service (the service account's IAM token) and the Lockbox payload API. As strict as the real ones
-// about the request: the metadata service wants `Metadata-Flavor: Google`, Lockbox the token it issued.
+// A loopback stand-in for the Yandex Cloud endpoints our VMs call with their service account: the metadata
+// service (the account's IAM token), the Lockbox payload API (SHS's database password) and Certificate
+// Manager's getContent (the proxy's certificate). As strict as the real ones about the request: the metadata
+// service wants `Metadata-Flavor: Google`, the others the token it issued.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ export interface FakeCloud {
   secretId: string;
   /** The value of the secret's `password` entry; set it to rotate. */
   password: string;
+  /** Certificate Manager's certificates by id (a missing id answers 404, as an unknown or unissued one). */
+  certificates: Record<string, { certificateChain: string[]; privateKey: string }>;
   /** 'up': answers; 'down': 503 on both endpoints (network or service not ready); 'forbidden': Lockbox 403. */
   mode: 'up' | 'down' | 'forbidden';
   requests: FakeCloudRequest[];
@@ -37,6 +40,7 @@ export async function startFakeCloud(secretId: string, password: string): Promis
     secretId,
     password,
     mode: 'up',
+    certificates: {},
     requests: [],
     close: async () => {
       server.closeAllConnections();
@@ -62,6 +66,14 @@ export async function startFakeCloud(secretId: string, password: string): Promis
         version += 1;
       }
       return send(res, 200, { entries: [{ key: 'password', textValue: cloud.password }], versionId: `e6qfakeversion${version}` });
+    }
+    const cert = /^\/certificate-manager\/v1\/certificates\/([^/:?]+):getContent(\?.*)?$/.exec(path);
+    if (cert) {
+      if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { code: 16, message: 'unauthenticated' });
+      if (cloud.mode === 'forbidden') return send(res, 403, { code: 7, message: 'Permission denied' });
+      const content = cloud.certificates[decodeURIComponent(cert[1]!)];
+      if (!content) return send(res, 404, { code: 5, message: 'certificate not found' });
+      return send(res, 200, { certificateId: cert[1], ...content });
     }
     return send(res, 404, { code: 5, message: 'not found' });
   });
