@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { layerEntries } from '../../actions/build-image/src/oci/layer.js';
+import { openSources } from '../../actions/build-image/src/sources/reader.js';
 import { loadSpec } from '../../actions/build-image/src/spec.js';
 import { freePort } from '../../stack/src/ports.js';
 
@@ -75,12 +76,13 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 /** The docker build context: the same files as the spec's layers, one directory per layer, and the Dockerfile. */
 async function dockerContext(): Promise<string> {
   const spec = loadSpec(SPEC);
+  const sources = openSources(spec, { log }); // pinned packages: the same bytes the image gets
   const ctx = join(tmp, 'context');
   const copies: string[] = [];
   for (const layer of spec.layers) {
     const dir = join(ctx, layer.name);
     mkdirSync(dir, { recursive: true });
-    for (const e of await layerEntries(layer, 0)) {
+    for (const e of await layerEntries(layer, 0, sources)) {
       const p = join(dir, e.path);
       if (e.type === 'directory') mkdirSync(p, { recursive: true, mode: e.mode });
       else if (e.type === 'file') {
@@ -91,6 +93,7 @@ async function dockerContext(): Promise<string> {
     execFileSync('chmod', ['-R', 'u+rwX', dir]);
     copies.push(`COPY ${layer.name}/ /`);
   }
+  sources.close();
   const c = spec.config;
   const lines = [
     'FROM scratch',
@@ -131,10 +134,13 @@ async function main(): Promise<void> {
 
   // One commit time for the whole run (a commit landing mid-run would otherwise change every layer).
   const epoch = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  // The spec as it is, and a copy at gzip level 1 (sources made absolute) to show the speed/size trade-off.
-  const raw = JSON.parse(readFileSync(SPEC, 'utf8')) as { compression?: { level?: number }; layers: { entries: { source?: string }[] }[] };
+  // The spec as it is, and a copy at gzip level 1 (host sources and the lock file made absolute) to show the
+  // speed/size trade-off.
+  const raw = JSON.parse(readFileSync(SPEC, 'utf8')) as { compression?: { level?: number }; lock?: string; layers: { entries: { source?: string }[] }[] };
   const specLevel = raw.compression?.level ?? 6;
-  for (const l of raw.layers) for (const e of l.entries) if (e.source && !e.source.startsWith('/')) e.source = join(dirname(SPEC), e.source);
+  const hostPath = (p: string) => !p.startsWith('/') && !/^(npm|deb):/.test(p);
+  for (const l of raw.layers) for (const e of l.entries) if (e.source && hostPath(e.source)) e.source = join(dirname(SPEC), e.source);
+  if (raw.lock && !raw.lock.startsWith('/')) raw.lock = join(dirname(SPEC), raw.lock);
   raw.compression = { level: 1 };
   const fastSpec = join(tmp, 'image-level1.json');
   writeFileSync(fastSpec, JSON.stringify(raw));

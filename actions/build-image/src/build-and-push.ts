@@ -9,6 +9,7 @@ import { resolveProvenance, type Provenance } from './provenance.js';
 import { pushImage, type PushResult } from './push.js';
 import type { Credentials } from './registry/auth.js';
 import { formatReference, type ImageReference } from './registry/reference.js';
+import { openSources, type SourceReader } from './sources/reader.js';
 import { loadSpec } from './spec.js';
 
 export interface BuildRequest {
@@ -29,6 +30,8 @@ export interface BuildRequest {
   source?: string;
   sourceDateEpoch?: string;
   cacheDir?: string;
+  /** Downloaded pinned packages (.debs); default $PIPELINE_TOOL_CACHE, else ~/.cache/shs-delivery/tools. */
+  toolCacheDir?: string;
   mask: (secret: string) => void;
   log: (message: string) => void;
   /** Wraps each phase (core.group in the action). */
@@ -110,6 +113,8 @@ export async function buildAndPush(req: BuildRequest): Promise<BuildReport> {
   const phase = req.phase ?? (<T>(_name: string, fn: () => Promise<T>) => fn());
   const t0 = Date.now();
   const spec = loadSpec(req.specFile);
+  // Pins are checked against the lock file now: a wrong pin fails before credentials and a long build.
+  const sources: SourceReader = openSources(spec, { ...(req.toolCacheDir ? { toolCacheDir: req.toolCacheDir } : {}), log: req.log });
   let ca = req.ca;
   if (!ca && req.caFile) {
     try {
@@ -130,8 +135,9 @@ export async function buildAndPush(req: BuildRequest): Promise<BuildReport> {
   const credentials = req.push.length > 0 ? await phase('Credentials', () => registryCredentials(req)) : undefined;
   let image: BuiltImage;
   try {
-    image = await phase(`Build ${spec.title}`, () => buildImage({ spec, provenance, ...(req.cacheDir ? { cacheDir: req.cacheDir } : {}), log: req.log }));
+    image = await phase(`Build ${spec.title}`, () => buildImage({ spec, provenance, sources, ...(req.cacheDir ? { cacheDir: req.cacheDir } : {}), log: req.log }));
   } finally {
+    sources.close();
     await closeGzipPool();
   }
   const t1 = Date.now();

@@ -2,6 +2,7 @@
 import type { Provenance } from './provenance.js';
 import { buildLayer, type LayerBlob } from './oci/layer.js';
 import { imageConfigJson, imageManifestJson, MEDIA_TYPES, sha256 } from './oci/image.js';
+import { openSources, type SourceOptions, type SourceReader } from './sources/reader.js';
 import type { ImageSpec } from './spec.js';
 
 export interface BuiltImage {
@@ -24,6 +25,10 @@ export interface BuildOptions {
   provenance: Provenance;
   /** Compressed-layer cache directory (optional). */
   cacheDir?: string;
+  /** Reads the entries' sources; default: opened here from the spec (and closed at the end). */
+  sources?: SourceReader;
+  /** For the default reader: tool cache (downloaded .debs) and fetch. */
+  sourceOptions?: SourceOptions;
   log?: (message: string) => void;
 }
 
@@ -40,16 +45,22 @@ export async function buildImage(options: BuildOptions): Promise<BuiltImage> {
   const { spec, provenance } = options;
   const mtime = Math.floor(provenance.created.getTime() / 1000);
   const layers: LayerBlob[] = [];
-  for (const layer of spec.layers) {
-    layers.push(
-      await buildLayer(layer, {
-        mtime,
-        level: spec.compressionLevel,
-        mediaTypes: spec.mediaTypes,
-        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-        ...(options.log ? { log: options.log } : {}),
-      }),
-    );
+  const sources = options.sources ?? openSources(spec, { ...(options.log ? { log: options.log } : {}), ...options.sourceOptions });
+  try {
+    for (const layer of spec.layers) {
+      layers.push(
+        await buildLayer(layer, {
+          mtime,
+          level: spec.compressionLevel,
+          mediaTypes: spec.mediaTypes,
+          sources,
+          ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        }),
+      );
+    }
+  } finally {
+    if (!options.sources) sources.close();
   }
   const labels = imageLabels(spec, provenance);
   const types = MEDIA_TYPES[spec.mediaTypes];

@@ -1,8 +1,11 @@
 // The image spec: a JSON file beside an image's sources that declares everything the image holds.
 // FROM scratch: the image has exactly the entries listed (plus their parent directories and, for entries with
-// `sharedLibraries: true`, the shared libraries they load, resolved at build time).
+// `sharedLibraries: true`, the shared libraries they load, resolved on the build host at build time).
+// A file's source is a host path or a pinned package file ("npm:<pkg>/<file>", "deb:<pkg>/<file>", see
+// sources/source.ts), pinned by the lock file the spec names in "lock".
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, posix, resolve } from 'node:path';
+import { formatSource, parseSource, type Source } from './sources/source.js';
 
 export type MediaTypes = 'oci' | 'docker';
 
@@ -10,14 +13,14 @@ export interface FileEntry {
   type: 'file';
   /** Absolute path in the image. */
   path: string;
-  /** Host file to copy (resolved against the spec's directory). */
-  source?: string;
+  /** Where the bytes come from: a host file (resolved against the spec's directory) or a pinned package file. */
+  source?: Source;
   /** Literal content, instead of a source. */
   content?: string;
   mode: number;
   uid: number;
   gid: number;
-  /** Add the shared libraries this ELF binary loads (and its interpreter). */
+  /** Add the shared libraries this ELF binary loads (and its interpreter), from the build host (host sources only). */
   sharedLibraries: boolean;
 }
 
@@ -58,6 +61,8 @@ export interface ImageConfigSpec {
 export interface ImageSpec {
   /** The spec file (absolute); relative sources resolve against its directory. */
   file: string;
+  /** The lock file pinning the spec's npm: and deb: sources (absolute), if it has any. */
+  lock?: string;
   title: string;
   os: string;
   architecture: string;
@@ -125,11 +130,20 @@ function parseEntry(where: string, raw: unknown, baseDir: string): SpecEntry {
       if ((raw.source === undefined) === (raw.content === undefined)) throw new SpecError(`${where}: a file needs exactly one of "source" and "content"`);
       if (raw.content !== undefined && typeof raw.content !== 'string') throw new SpecError(`${where}.content: expected a string`);
       if (raw.sharedLibraries !== undefined && typeof raw.sharedLibraries !== 'boolean') throw new SpecError(`${where}.sharedLibraries: expected true or false`);
-      const source = raw.source === undefined ? undefined : str(`${where}.source`, raw.source);
+      let source: Source | undefined;
+      if (raw.source !== undefined) {
+        const parsed = parseSource(str(`${where}.source`, raw.source), baseDir);
+        if ('error' in parsed) throw new SpecError(`${where}.source: ${parsed.error}`);
+        source = parsed.source;
+      }
+      if (raw.sharedLibraries === true && source?.kind !== 'host')
+        throw new SpecError(
+          `${where}.sharedLibraries: only for a host-path "source" (it copies the build host's libraries); ${source ? `for "${formatSource(source)}" list the libraries it needs as pinned deb: entries` : 'give a "source" binary'}`,
+        );
       return {
         type: 'file',
         path,
-        ...(source !== undefined ? { source: isAbsolute(source) ? source : resolve(baseDir, source) } : {}),
+        ...(source !== undefined ? { source } : {}),
         ...(raw.content !== undefined ? { content: raw.content as string } : {}),
         mode: mode(`${where}.mode`, raw.mode, 0o644),
         uid,
@@ -153,8 +167,9 @@ const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'ar
 /** Validates a parsed spec; every error names the key at fault. */
 export function parseSpec(raw: unknown, file: string): ImageSpec {
   if (!isObject(raw)) throw new SpecError(`${file}: expected a JSON object`);
-  checkKeys(file, raw, ['title', 'os', 'architecture', 'mediaTypes', 'compression', 'layers', 'config']);
+  checkKeys(file, raw, ['title', 'os', 'architecture', 'mediaTypes', 'compression', 'lock', 'layers', 'config']);
   const baseDir = dirname(file);
+  const lockPath = raw.lock === undefined ? undefined : str('lock', raw.lock);
   const title = str('title', raw.title);
   const mediaTypes = raw.mediaTypes ?? 'oci';
   if (mediaTypes !== 'oci' && mediaTypes !== 'docker') throw new SpecError(`mediaTypes: expected "oci" or "docker"`);
@@ -180,6 +195,11 @@ export function parseSpec(raw: unknown, file: string): ImageSpec {
     }
     return { name, entries };
   });
+  if (lockPath === undefined)
+    for (const [i, l] of layers.entries())
+      for (const [j, e] of l.entries.entries())
+        if (e.type === 'file' && e.source && e.source.kind !== 'host')
+          throw new SpecError(`layers[${i}].entries[${j}].source: "${formatSource(e.source)}" is a pinned source: the spec needs "lock", the lock file that pins it (e.g. "lock": "../images/runtime.lock.json")`);
   const c = raw.config ?? {};
   if (!isObject(c)) throw new SpecError('config: expected an object');
   checkKeys('config', c, ['user', 'entrypoint', 'cmd', 'env', 'workingDir', 'exposedPorts', 'labels', 'stopSignal']);
@@ -204,6 +224,7 @@ export function parseSpec(raw: unknown, file: string): ImageSpec {
   for (const p of exposedPorts) if (!/^\d{1,5}(\/(tcp|udp|sctp))?$/.test(p)) throw new SpecError(`config.exposedPorts: "${p}" is not "<port>[/tcp|udp|sctp]"`);
   return {
     file,
+    ...(lockPath !== undefined ? { lock: isAbsolute(lockPath) ? lockPath : resolve(baseDir, lockPath) } : {}),
     title,
     os: raw.os === undefined ? 'linux' : str('os', raw.os),
     architecture: raw.architecture === undefined ? (GO_ARCH[process.arch] ?? process.arch) : str('architecture', raw.architecture),

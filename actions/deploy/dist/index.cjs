@@ -29887,7 +29887,7 @@ var import_node_path8 = require("node:path");
 // stack/src/local.ts
 var import_node_child_process6 = require("node:child_process");
 var import_node_crypto4 = require("node:crypto");
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 var import_node_path7 = require("node:path");
 var import_promises = require("node:timers/promises");
 
@@ -30033,6 +30033,20 @@ function render(template, o) {
 `;
 }
 
+// proxy/src/worker-user.ts
+var import_node_fs5 = require("node:fs");
+function workerUser(uid = process.getuid?.() ?? -1) {
+  if (uid !== 0) return { directive: null, uid: -1, gid: -1 };
+  const line = (0, import_node_fs5.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"));
+  const f = (line ?? "nobody:x:65534:65534").split(":");
+  const group2 = (0, import_node_fs5.readFileSync)("/etc/group", "utf8").split("\n").find((l) => l.split(":")[2] === f[3])?.split(":")[0] ?? "nogroup";
+  return { directive: `nobody ${group2}`, uid: Number(f[2]), gid: Number(f[3]) };
+}
+function giveToWorkers(user, dirs) {
+  if (!user.directive) return;
+  for (const d of dirs) (0, import_node_fs5.chownSync)(d, user.uid, user.gid);
+}
+
 // stack/src/ports.ts
 var import_node_net = require("node:net");
 function freePort() {
@@ -30051,7 +30065,7 @@ function freePort() {
 // stack/src/postgres.ts
 var import_node_child_process3 = require("node:child_process");
 var import_node_crypto3 = require("node:crypto");
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path3 = require("node:path");
 var import_node_util2 = require("node:util");
 
@@ -30086,7 +30100,7 @@ var run2 = (0, import_node_util2.promisify)(import_node_child_process3.execFile)
 function findPostgresBinDir(env = process.env) {
   if (env.PIPELINE_PG_BINDIR) return env.PIPELINE_PG_BINDIR;
   const base = "/usr/lib/postgresql";
-  const versions = (0, import_node_fs5.existsSync)(base) ? (0, import_node_fs5.readdirSync)(base).filter((v) => (0, import_node_fs5.existsSync)((0, import_node_path3.join)(base, v, "bin", "postgres"))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = (0, import_node_fs6.existsSync)(base) ? (0, import_node_fs6.readdirSync)(base).filter((v) => (0, import_node_fs6.existsSync)((0, import_node_path3.join)(base, v, "bin", "postgres"))).sort((a, b) => Number(b) - Number(a)) : [];
   if (versions.length === 0)
     throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql, or set PIPELINE_PG_BINDIR)");
   return (0, import_node_path3.join)(base, versions[0], "bin");
@@ -30095,7 +30109,7 @@ function serviceUser() {
   if (process.getuid?.() !== 0) return null;
   for (const name of ["postgres", "nobody"]) {
     try {
-      const line = (0, import_node_fs5.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+      const line = (0, import_node_fs6.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
       if (!line) continue;
       const f = line.split(":");
       return { name, uid: Number(f[2]), gid: Number(f[3]) };
@@ -30127,12 +30141,12 @@ var PostgresServer = class _PostgresServer {
   static attach(dir) {
     const root = (0, import_node_path3.resolve)(dir);
     const dataDir = (0, import_node_path3.join)(root, "data");
-    if (!(0, import_node_fs5.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"))) return null;
+    if (!(0, import_node_fs6.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"))) return null;
     return new _PostgresServer({
       host: "127.0.0.1",
-      port: Number((0, import_node_fs5.readFileSync)((0, import_node_path3.join)(root, "port"), "utf8")),
+      port: Number((0, import_node_fs6.readFileSync)((0, import_node_path3.join)(root, "port"), "utf8")),
       superuser: "postgres",
-      password: (0, import_node_fs5.readFileSync)((0, import_node_path3.join)(root, "superuser.password"), "utf8").trim(),
+      password: (0, import_node_fs6.readFileSync)((0, import_node_path3.join)(root, "superuser.password"), "utf8").trim(),
       dataDir,
       logFile: (0, import_node_path3.join)(root, "postgres.log")
     });
@@ -30140,8 +30154,8 @@ var PostgresServer = class _PostgresServer {
   /** The postmaster's pid while the server runs, else null. */
   pid() {
     const file = (0, import_node_path3.join)(this.info.dataDir, "postmaster.pid");
-    if (!(0, import_node_fs5.existsSync)(file)) return null;
-    const pid = Number((0, import_node_fs5.readFileSync)(file, "utf8").split("\n")[0]);
+    if (!(0, import_node_fs6.existsSync)(file)) return null;
+    const pid = Number((0, import_node_fs6.readFileSync)(file, "utf8").split("\n")[0]);
     return processAlive(pid) ? pid : null;
   }
   /** Initialises dir on first use, then starts the server (a no-op if it is already running). */
@@ -30150,13 +30164,13 @@ var PostgresServer = class _PostgresServer {
     const dataDir = (0, import_node_path3.join)(dir, "data");
     const passwordFile = (0, import_node_path3.join)(dir, "superuser.password");
     const portFile = (0, import_node_path3.join)(dir, "port");
-    (0, import_node_fs5.mkdirSync)(dir, { recursive: true, mode: 493 });
-    (0, import_node_fs5.chmodSync)(dir, 493);
-    const port = options.port || ((0, import_node_fs5.existsSync)(portFile) ? Number((0, import_node_fs5.readFileSync)(portFile, "utf8")) : await freePort());
-    (0, import_node_fs5.writeFileSync)(portFile, String(port));
-    const fresh = !(0, import_node_fs5.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"));
-    if (fresh) (0, import_node_fs5.writeFileSync)(passwordFile, (0, import_node_crypto3.randomBytes)(18).toString("base64url"), { mode: 384 });
-    const password = (0, import_node_fs5.readFileSync)(passwordFile, "utf8").trim();
+    (0, import_node_fs6.mkdirSync)(dir, { recursive: true, mode: 493 });
+    (0, import_node_fs6.chmodSync)(dir, 493);
+    const port = options.port || ((0, import_node_fs6.existsSync)(portFile) ? Number((0, import_node_fs6.readFileSync)(portFile, "utf8")) : await freePort());
+    (0, import_node_fs6.writeFileSync)(portFile, String(port));
+    const fresh = !(0, import_node_fs6.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"));
+    if (fresh) (0, import_node_fs6.writeFileSync)(passwordFile, (0, import_node_crypto3.randomBytes)(18).toString("base64url"), { mode: 384 });
+    const password = (0, import_node_fs6.readFileSync)(passwordFile, "utf8").trim();
     const server = new _PostgresServer({
       host: "127.0.0.1",
       port,
@@ -30169,20 +30183,20 @@ var PostgresServer = class _PostgresServer {
     await server.setPort(port);
     if (!await server.isRunning()) {
       if (server.user) {
-        (0, import_node_fs5.writeFileSync)(server.info.logFile, "", { flag: "a" });
-        (0, import_node_fs5.chownSync)(server.info.logFile, server.user.uid, server.user.gid);
+        (0, import_node_fs6.writeFileSync)(server.info.logFile, "", { flag: "a" });
+        (0, import_node_fs6.chownSync)(server.info.logFile, server.user.uid, server.user.gid);
       }
       await server.exec("pg_ctl", ["start", "-D", dataDir, "-l", server.info.logFile, "-w", "-t", "60", "-s"]);
     }
     return server;
   }
   async init(passwordFile, fast, tls) {
-    (0, import_node_fs5.mkdirSync)(this.info.dataDir, { recursive: true, mode: 448 });
+    (0, import_node_fs6.mkdirSync)(this.info.dataDir, { recursive: true, mode: 448 });
     const pwCopy = (0, import_node_path3.join)(this.info.dataDir, "..", ".initdb.pw");
-    (0, import_node_fs5.writeFileSync)(pwCopy, (0, import_node_fs5.readFileSync)(passwordFile), { mode: 384 });
+    (0, import_node_fs6.writeFileSync)(pwCopy, (0, import_node_fs6.readFileSync)(passwordFile), { mode: 384 });
     if (this.user) {
-      (0, import_node_fs5.chownSync)(this.info.dataDir, this.user.uid, this.user.gid);
-      (0, import_node_fs5.chownSync)(pwCopy, this.user.uid, this.user.gid);
+      (0, import_node_fs6.chownSync)(this.info.dataDir, this.user.uid, this.user.gid);
+      (0, import_node_fs6.chownSync)(pwCopy, this.user.uid, this.user.gid);
     }
     try {
       await this.exec("initdb", [
@@ -30198,7 +30212,7 @@ var PostgresServer = class _PostgresServer {
         "--no-sync"
       ]);
     } finally {
-      (0, import_node_fs5.writeFileSync)(pwCopy, "");
+      (0, import_node_fs6.writeFileSync)(pwCopy, "");
     }
     const settings = [
       `listen_addresses = '127.0.0.1'`,
@@ -30222,22 +30236,22 @@ var PostgresServer = class _PostgresServer {
     if (tls) {
       for (const [from, to, mode] of [[tls.certFile, "server.crt", 420], [tls.keyFile, "server.key", 384]]) {
         const dest = (0, import_node_path3.join)(this.info.dataDir, to);
-        (0, import_node_fs5.writeFileSync)(dest, (0, import_node_fs5.readFileSync)(from), { mode });
-        if (this.user) (0, import_node_fs5.chownSync)(dest, this.user.uid, this.user.gid);
+        (0, import_node_fs6.writeFileSync)(dest, (0, import_node_fs6.readFileSync)(from), { mode });
+        if (this.user) (0, import_node_fs6.chownSync)(dest, this.user.uid, this.user.gid);
       }
     }
-    (0, import_node_fs5.writeFileSync)((0, import_node_path3.join)(this.info.dataDir, "postgresql.conf"), `
+    (0, import_node_fs6.writeFileSync)((0, import_node_path3.join)(this.info.dataDir, "postgresql.conf"), `
 # shs-delivery
 ${settings.join("\n")}
 `, { flag: "a" });
   }
   async setPort(port) {
     const auto = (0, import_node_path3.join)(this.info.dataDir, "postgresql.auto.conf");
-    const text = (0, import_node_fs5.existsSync)(auto) ? (0, import_node_fs5.readFileSync)(auto, "utf8") : "";
+    const text = (0, import_node_fs6.existsSync)(auto) ? (0, import_node_fs6.readFileSync)(auto, "utf8") : "";
     const kept = text.split("\n").filter((l) => !/^port\s*=/.test(l) && l !== "");
-    (0, import_node_fs5.writeFileSync)(auto, `${[...kept, `port = ${port}`].join("\n")}
+    (0, import_node_fs6.writeFileSync)(auto, `${[...kept, `port = ${port}`].join("\n")}
 `);
-    if (this.user) (0, import_node_fs5.chownSync)(auto, this.user.uid, this.user.gid);
+    if (this.user) (0, import_node_fs6.chownSync)(auto, this.user.uid, this.user.gid);
   }
   async isRunning() {
     try {
@@ -30286,12 +30300,12 @@ ${settings.join("\n")}
 };
 
 // stack/src/prometheus.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var import_node_path4 = require("node:path");
 function findPrometheus(env = process.env) {
   for (const dir of (env.PATH ?? "").split(import_node_path4.delimiter)) {
     const candidate = (0, import_node_path4.join)(dir, "prometheus");
-    if (dir && (0, import_node_fs6.existsSync)(candidate)) return candidate;
+    if (dir && (0, import_node_fs7.existsSync)(candidate)) return candidate;
   }
   return null;
 }
@@ -30312,11 +30326,11 @@ scrape_configs:
 }
 
 // stack/src/supervisor.ts
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var DEFAULT_SUPERVISOR = { checkIntervalMs: 1e3, unhealthyThreshold: 4, startGraceMs: 3e3 };
 function readStatus(file) {
   try {
-    return JSON.parse((0, import_node_fs7.readFileSync)(file, "utf8"));
+    return JSON.parse((0, import_node_fs8.readFileSync)(file, "utf8"));
   } catch {
     return null;
   }
@@ -30347,15 +30361,15 @@ function runShs(root, args, extraEnv = {}) {
 
 // stack/src/tls.ts
 var import_node_child_process5 = require("node:child_process");
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_path6 = require("node:path");
 var import_node_util3 = require("node:util");
 var run3 = (0, import_node_util3.promisify)(import_node_child_process5.execFile);
 async function ensureSelfSigned(dir, hosts = ["localhost", "127.0.0.1"]) {
-  (0, import_node_fs8.mkdirSync)(dir, { recursive: true });
+  (0, import_node_fs9.mkdirSync)(dir, { recursive: true });
   const certFile = (0, import_node_path6.join)(dir, "cert.pem");
   const keyFile = (0, import_node_path6.join)(dir, "key.pem");
-  if ((0, import_node_fs8.existsSync)(certFile) && (0, import_node_fs8.existsSync)(keyFile)) return { certFile, keyFile };
+  if ((0, import_node_fs9.existsSync)(certFile) && (0, import_node_fs9.existsSync)(keyFile)) return { certFile, keyFile };
   const san = hosts.map((h) => /^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`).join(",");
   try {
     await run3("openssl", [
@@ -30400,10 +30414,10 @@ function stackPaths(stateDir) {
 }
 function readState(stateDir) {
   const file = stackPaths(stateDir).state;
-  return (0, import_node_fs9.existsSync)(file) ? JSON.parse((0, import_node_fs9.readFileSync)(file, "utf8")) : null;
+  return (0, import_node_fs10.existsSync)(file) ? JSON.parse((0, import_node_fs10.readFileSync)(file, "utf8")) : null;
 }
 function writeState(stateDir, state) {
-  (0, import_node_fs9.writeFileSync)(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}
+  (0, import_node_fs10.writeFileSync)(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}
 `);
 }
 async function choosePorts(previous, options, pgPort) {
@@ -30419,25 +30433,16 @@ async function choosePorts(previous, options, pgPort) {
     prometheus: previous?.prometheus ?? await freePort()
   };
 }
-function workerUser() {
-  if (process.getuid?.() !== 0) return { directive: null, uid: -1, gid: -1 };
-  const line = (0, import_node_fs9.readFileSync)("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"));
-  const f = (line ?? "nobody:x:65534:65534").split(":");
-  const group2 = (0, import_node_fs9.readFileSync)("/etc/group", "utf8").split("\n").find((l) => l.split(":")[2] === f[3])?.split(":")[0] ?? "nogroup";
-  return { directive: `nobody ${group2}`, uid: Number(f[2]), gid: Number(f[3]) };
-}
 async function prepareProxy(options, ports) {
   const dir = stackPaths(options.stateDir).proxy;
   const features = await detectFeatures();
   if (!features.lua) throw new Error(`${features.binary} has no Lua module (apt-get install libnginx-mod-http-lua lua-resty-core lua-cjson)`);
   const cert = await ensureSelfSigned((0, import_node_path7.join)(dir, "tls"));
   const user = workerUser();
-  (0, import_node_fs9.rmSync)((0, import_node_path7.join)(dir, "cache"), { recursive: true, force: true });
-  for (const sub of ["tmp", "cache"]) {
-    (0, import_node_fs9.mkdirSync)((0, import_node_path7.join)(dir, sub), { recursive: true });
-    if (user.directive) (0, import_node_fs9.chownSync)((0, import_node_path7.join)(dir, sub), user.uid, user.gid);
-  }
-  const template = (0, import_node_fs9.readFileSync)((0, import_node_path7.join)(options.root, "proxy/nginx.conf.template"), "utf8");
+  (0, import_node_fs10.rmSync)((0, import_node_path7.join)(dir, "cache"), { recursive: true, force: true });
+  for (const sub of ["tmp", "cache"]) (0, import_node_fs10.mkdirSync)((0, import_node_path7.join)(dir, sub), { recursive: true });
+  giveToWorkers(user, [(0, import_node_path7.join)(dir, "tmp"), (0, import_node_path7.join)(dir, "cache")]);
+  const template = (0, import_node_fs10.readFileSync)((0, import_node_path7.join)(options.root, "proxy/nginx.conf.template"), "utf8");
   const config = render(template, {
     platform: features.platform,
     peers: ports.instances.map((p) => `127.0.0.1:${p}`),
@@ -30456,7 +30461,7 @@ async function prepareProxy(options, ports) {
     accessLog: (0, import_node_path7.join)(stackPaths(options.stateDir).logs, "proxy-access.log")
   });
   const file = (0, import_node_path7.join)(dir, "nginx.conf");
-  (0, import_node_fs9.writeFileSync)(file, config);
+  (0, import_node_fs10.writeFileSync)(file, config);
   await testConfig(features.binary, file, dir);
   return {
     http3: features.http3,
@@ -30478,13 +30483,13 @@ function hash(text) {
 }
 async function startSupervisor(options, configFile) {
   const paths = stackPaths(options.stateDir);
-  const fd2 = (0, import_node_fs9.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
+  const fd2 = (0, import_node_fs10.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
   const child = (0, import_node_child_process6.spawn)(process.execPath, [(0, import_node_path7.join)(options.root, "cli/dist/pipeline.cjs"), "supervise", "--config", configFile], {
     detached: true,
     stdio: ["ignore", fd2, fd2],
     env: shsEnv()
   });
-  (0, import_node_fs9.closeSync)(fd2);
+  (0, import_node_fs10.closeSync)(fd2);
   child.unref();
   return child.pid;
 }
@@ -30498,15 +30503,15 @@ async function stopSupervisor(pid, progress) {
 async function up(options) {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
-  (0, import_node_fs9.mkdirSync)(paths.logs, { recursive: true });
+  (0, import_node_fs10.mkdirSync)(paths.logs, { recursive: true });
   const previous = readState(stateDir);
   progress("postgres: starting");
   const pg2 = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg2.info.port}`);
-  if (!(0, import_node_fs9.existsSync)(paths.dbPassword)) (0, import_node_fs9.writeFileSync)(paths.dbPassword, (0, import_node_crypto4.randomBytes)(18).toString("base64url"), { mode: 384 });
-  await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs9.readFileSync)(paths.dbPassword, "utf8").trim());
+  if (!(0, import_node_fs10.existsSync)(paths.dbPassword)) (0, import_node_fs10.writeFileSync)(paths.dbPassword, (0, import_node_crypto4.randomBytes)(18).toString("base64url"), { mode: 384 });
+  await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs10.readFileSync)(paths.dbPassword, "utf8").trim());
   const ports = await choosePorts(previous?.ports, options, pg2.info.port);
-  (0, import_node_fs9.writeFileSync)(
+  (0, import_node_fs10.writeFileSync)(
     paths.shsConfig,
     [
       "database:",
@@ -30540,9 +30545,9 @@ async function up(options) {
   programs.push(proxy.spec);
   const prometheus = options.monitoring === false ? null : findPrometheus();
   if (prometheus) {
-    (0, import_node_fs9.mkdirSync)(paths.prometheus, { recursive: true });
+    (0, import_node_fs10.mkdirSync)(paths.prometheus, { recursive: true });
     const file = (0, import_node_path7.join)(paths.prometheus, "prometheus.yml");
-    (0, import_node_fs9.writeFileSync)(file, prometheusConfig(ports.instances.map((p) => `127.0.0.1:${p}`), `127.0.0.1:${ports.proxyMetrics}`));
+    (0, import_node_fs10.writeFileSync)(file, prometheusConfig(ports.instances.map((p) => `127.0.0.1:${p}`), `127.0.0.1:${ports.proxyMetrics}`));
     programs.push({
       name: "prometheus",
       command: prometheus,
@@ -30555,7 +30560,7 @@ async function up(options) {
   }
   const supervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);
-  const configHash = hash(configText + (0, import_node_fs9.readFileSync)((0, import_node_path7.join)(paths.proxy, "nginx.conf"), "utf8"));
+  const configHash = hash(configText + (0, import_node_fs10.readFileSync)((0, import_node_path7.join)(paths.proxy, "nginx.conf"), "utf8"));
   let supervisorPid = previous?.supervisorPid ?? null;
   if (processAlive(supervisorPid) && previous?.configHash === configHash) {
     progress(`supervisor: already running (pid ${supervisorPid}) with this configuration`);
@@ -30564,8 +30569,8 @@ async function up(options) {
       progress("supervisor: configuration changed, restarting the stack");
       await stopSupervisor(supervisorPid, progress);
     }
-    (0, import_node_fs9.writeFileSync)(paths.supervisorConfig, configText);
-    (0, import_node_fs9.rmSync)(paths.supervisorStatus, { force: true });
+    (0, import_node_fs10.writeFileSync)(paths.supervisorConfig, configText);
+    (0, import_node_fs10.rmSync)(paths.supervisorStatus, { force: true });
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
     progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
   }

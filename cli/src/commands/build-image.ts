@@ -15,7 +15,9 @@ export const BUILD_IMAGE_USAGE = `  build-image [--spec <file>] [--output oci:<d
                       (Docker Registry API v2, no daemon). Credentials from the environment:
                       PIPELINE_REGISTRY_USERNAME + PIPELINE_REGISTRY_PASSWORD, or Yandex Cloud
                       YC_SA_JSON_CREDENTIALS (key JSON) or YC_IAM_TOKEN (pushed as user "iam").
-                      Time stamps: SOURCE_DATE_EPOCH, else the commit time of HEAD.
+                      Time stamps: SOURCE_DATE_EPOCH, else the commit time of HEAD. Pinned
+                      Debian packages (the spec's lock file) are cached in PIPELINE_TOOL_CACHE
+                      (default ~/.cache/shs-delivery/tools).
                       --json prints the metadata (as the action's "metadata" output).`;
 
 export async function buildImageCommand(argv: string[], ctx: Context): Promise<number> {

@@ -1,8 +1,10 @@
 // One layer: the spec's entries (plus shared libraries and parent directories) as a sorted tar with fixed
 // timestamps and owners, gzip-compressed deterministically. The compressed blob can be cached by the tar's digest.
+// File contents come through a SourceReader (host files, pinned npm and Debian package files).
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { resolveSharedLibraries } from '../elf-deps.js';
+import type { SourceReader } from '../sources/reader.js';
 import type { LayerSpec, MediaTypes } from '../spec.js';
 import { GZIP_SCHEME, gzipDeterministic } from './gzip.js';
 import { MEDIA_TYPES, sha256 } from './image.js';
@@ -32,41 +34,34 @@ export interface LayerOptions {
   mediaTypes: MediaTypes;
   /** A directory of compressed blobs keyed by the tar's digest and the compression (optional). */
   cacheDir?: string;
+  /** Reads the entries' sources. */
+  sources: SourceReader;
   log?: (message: string) => void;
 }
 
-function readSource(source: string, path: string): Buffer {
-  let st;
-  try {
-    st = statSync(source);
-  } catch (err) {
-    throw new Error(`${path}: cannot read its source ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (!st.isFile()) throw new Error(`${path}: its source ${source} is not a regular file (list the files of a directory one by one)`);
-  return readFileSync(source);
-}
-
 /** The tar entries of a spec layer: declared entries, shared libraries of the binaries that ask, parent directories. */
-export async function layerEntries(layer: LayerSpec, mtime: number): Promise<TarEntry[]> {
+export async function layerEntries(layer: LayerSpec, mtime: number, sources: SourceReader): Promise<TarEntry[]> {
   const byPath = new Map<string, TarEntry>();
   const rel = (p: string) => p.replace(/^\/+/, '');
-  for (const e of layer.entries) {
+  // All sources at once (the pinned packages download and extract in parallel), then in the spec's order.
+  const contents = await Promise.all(layer.entries.map((e) => (e.type === 'file' && e.content === undefined ? sources.read(e.source!, e.path) : undefined)));
+  for (const [i, e] of layer.entries.entries()) {
     if (e.type === 'directory') byPath.set(rel(e.path), { path: rel(e.path), type: 'directory', mode: e.mode, uid: e.uid, gid: e.gid, mtime });
     else if (e.type === 'symlink') byPath.set(rel(e.path), { path: rel(e.path), type: 'symlink', mode: 0o777, uid: e.uid, gid: e.gid, mtime, linkname: e.target });
     else {
-      const data = e.content !== undefined ? Buffer.from(e.content, 'utf8') : readSource(e.source!, e.path);
+      const data = e.content !== undefined ? Buffer.from(e.content, 'utf8') : contents[i]!;
       byPath.set(rel(e.path), { path: rel(e.path), type: 'file', mode: e.mode, uid: e.uid, gid: e.gid, mtime, data });
     }
   }
   // Shared libraries after the declared entries: a declared path always wins.
   for (const e of layer.entries) {
     if (e.type !== 'file' || !e.sharedLibraries) continue;
-    if (!e.source) throw new Error(`${e.path}: "sharedLibraries" needs a "source" binary`);
-    for (const lib of await resolveSharedLibraries(e.source)) {
+    if (e.source?.kind !== 'host') throw new Error(`${e.path}: "sharedLibraries" needs a host-path "source" binary`);
+    for (const lib of await resolveSharedLibraries(e.source.path)) {
       const p = rel(posix.normalize(lib.path));
       if (byPath.has(p)) continue;
       const mode = statSync(lib.source).mode & 0o755;
-      byPath.set(p, { path: p, type: 'file', mode, uid: 0, gid: 0, mtime, data: readSource(lib.source, lib.path) });
+      byPath.set(p, { path: p, type: 'file', mode, uid: 0, gid: 0, mtime, data: await sources.read({ kind: 'host', path: lib.source }, lib.path) });
     }
   }
   for (const p of [...byPath.keys()]) {
@@ -109,7 +104,7 @@ function writeCache(dir: string, key: string, digest: string, data: Buffer): voi
 }
 
 export async function buildLayer(layer: LayerSpec, options: LayerOptions): Promise<LayerBlob> {
-  const entries = await layerEntries(layer, options.mtime);
+  const entries = await layerEntries(layer, options.mtime, options.sources);
   const tar = Buffer.concat(tarChunks(entries));
   const diffId = sha256(tar);
   const key = cacheKey(diffId, options.level);
