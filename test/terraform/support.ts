@@ -61,3 +61,43 @@ export function init(dir: string, backend = true): void {
   const r = tofu(dir, ['init', '-input=false', ...(backend ? [] : ['-backend=false'])]);
   if (r.status !== 0) throw new Error(`tofu init in ${dir} failed:\n${r.stdout}${r.stderr}`);
 }
+
+export interface StateResource {
+  address: string;
+  type: string;
+  values: Record<string, unknown>;
+}
+
+export interface StateModule {
+  resources?: StateResource[];
+  child_modules?: StateModule[];
+}
+
+export function resourcesOf(module: StateModule | undefined): StateResource[] {
+  if (!module) return [];
+  return [...(module.resources ?? []), ...(module.child_modules ?? []).flatMap(resourcesOf)];
+}
+
+/** What one instance group's VMs are given: its instance template's metadata (docker-compose, user-data, ...). */
+export type GroupMetadata = Record<string, string>;
+
+/**
+ * Applies terraform/ against the schema provider's fake cloud in `dir` (a scratch copy) with the workflows'
+ * variables plus `vars`, and returns each instance group's metadata by module (app, proxy, postgres_vm, ...),
+ * exactly as the root module renders it, and the outputs.
+ */
+export function applyAndReadMetadata(dir: string, vars: Record<string, string> = {}): { metadata: Record<string, GroupMetadata>; outputs: Record<string, unknown> } {
+  useLocalBackend(dir);
+  init(dir);
+  const extra = Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]);
+  const r = tofu(dir, ['apply', '-input=false', '-auto-approve', ...WORKFLOW_VARS, ...extra], 300_000);
+  if (r.status !== 0) throw new Error(`tofu apply failed:\n${r.stderr}`);
+  const state = JSON.parse(tofu(dir, ['show', '-json']).stdout) as { values: { root_module: StateModule; outputs: Record<string, { value: unknown }> } };
+  const metadata: Record<string, GroupMetadata> = {};
+  for (const res of resourcesOf(state.values.root_module)) {
+    if (res.type !== 'yandex_compute_instance_group') continue;
+    const module = /^module\.(\w+)/.exec(res.address)![1]!;
+    metadata[module] = (res.values.instance_template as { metadata: GroupMetadata }[])[0]!.metadata;
+  }
+  return { metadata, outputs: Object.fromEntries(Object.entries(state.values.outputs).map(([k, v]) => [k, v.value])) };
+}

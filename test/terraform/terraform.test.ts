@@ -16,7 +16,7 @@ import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js'
 import { deployCloud, emptyReport } from '../../actions/deploy/src/deploy.js';
 import { opentofuBinary } from '../../tools/opentofu/binary.js';
 import { ROOT } from '../support/shs.js';
-import { IMAGE, MODULES, PROXY_IMAGE, TERRAFORM, WORKFLOW_VARS, cleanScratch, init, scratchCopy, tofu, tofuEnv, useLocalBackend } from './support.js';
+import { IMAGE, MODULES, PROXY_IMAGE, TERRAFORM, WORKFLOW_VARS, cleanScratch, init, resourcesOf, scratchCopy, tofu, tofuEnv, useLocalBackend } from './support.js';
 
 afterAll(cleanScratch);
 
@@ -121,22 +121,6 @@ describe('the checks bite: a broken copy fails, naming what is wrong', () => {
   });
 });
 
-interface PlanResource {
-  address: string;
-  type: string;
-  values: Record<string, unknown>;
-}
-
-interface ShownModule {
-  resources?: PlanResource[];
-  child_modules?: ShownModule[];
-}
-
-function resourcesOf(module: ShownModule | undefined): PlanResource[] {
-  if (!module) return [];
-  return [...(module.resources ?? []), ...(module.child_modules ?? []).flatMap(resourcesOf)];
-}
-
 /** Every string in a JSON value, with the path it was found at. */
 function strings(value: unknown, path = ''): [string, string][] {
   if (typeof value === 'string') return [[path, value]];
@@ -159,8 +143,8 @@ type Compose = { services: Record<string, Record<string, unknown> & { environmen
 describe('a real plan and apply against the schema provider\'s fake cloud', () => {
   let dir = '';
   let plan: { resource_changes: { address: string; type: string; mode: string; change: { actions: string[] } }[]; configuration: unknown };
-  let state: { values: { root_module: ShownModule; outputs: Record<string, { value: unknown; sensitive: boolean }> } };
-  const groups: Record<string, PlanResource> = {};
+  let state: { values: { root_module: Parameters<typeof resourcesOf>[0]; outputs: Record<string, { value: unknown; sensitive: boolean }> } };
+  const groups: Record<string, ReturnType<typeof resourcesOf>[number]> = {};
   const metadata = (group: string, key: string) => (groups[group]!.values.instance_template as { metadata: Record<string, string> }[])[0]!.metadata[key]!;
   const compose = (group: string) => parseYaml(metadata(group, 'docker-compose')) as Compose;
 
