@@ -10,14 +10,15 @@
 // three "VMs" share one host: the listen ports (they would all be 8080, 80, 443), the database's and the
 // proxy's peers' addresses (10.128.1.x on the cloud), and the two cloud endpoints (the metadata service and
 // Lockbox, which are stand-ins here). The override is written next to the spec and shown on failure.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSmoke } from '../actions/smoke/src/smoke.js';
 import { DEFAULT_THRESHOLDS, parseThresholds } from '../actions/smoke/src/thresholds.js';
+import { down } from '../stack/src/local.js';
 import { freePort } from '../stack/src/ports.js';
 import { createDatabase, type TestDatabase } from './support/database.js';
 import { dockerUnavailable, startDocker, startRegistry, type Docker, type Registry } from './support/docker.js';
@@ -234,4 +235,36 @@ describe.skipIf(unavailable !== null)('the cloud\'s containers, booted with Dock
     // Back in rotation: the proxy's health check sees it up again.
     await eventually(async () => /shs_proxy_upstream_up\{peer="127\.0\.0\.1:\d+"\} 1[\s\S]*shs_proxy_upstream_up\{peer="127\.0\.0\.1:\d+"\} 1/.test(await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text()), 20_000);
   }, 120_000);
+});
+
+describe.skipIf(unavailable !== null)('the deploy action\'s local target, given the image it built', () => {
+  const stateDir = join(tmp, 'local-stack');
+  afterAll(async () => {
+    await down({ stateDir, progress: () => {} });
+  }, 60_000);
+
+  it('runs the SHS instances from that image (not from shs/dist) behind the local proxy, and takes them down', async () => {
+    // As root, PostgreSQL runs as an unprivileged user that must reach its directory.
+    chmodSync(tmp, 0o755);
+    mkdirSync(stateDir, { mode: 0o755 });
+    const layout = join(tmp, 'shs-layout');
+    execFileSync(process.execPath, [CLI, 'build-image', '--spec', join(ROOT, 'shs', 'image.json'), '--output', `oci:${layout}`, '--revision', '0123456789abcdef0123456789abcdef01234567', '--source-date-epoch', '1767225600'], {
+      env: { ...process.env, PIPELINE_STATE_DIR: join(tmp, 'state') },
+      timeout: 600_000,
+      stdio: 'ignore',
+    });
+    const env = { ...process.env, ...docker.env, PIPELINE_STATE_DIR: stateDir };
+    const deployed = spawnSync(process.execPath, [CLI, 'deploy', '--target', 'local', '--image', `oci:${layout}`, '--port', '0', '--https-port', '0', '--scale', '0.002', '--instances', '2', '--json'], { env, encoding: 'utf8', timeout: 600_000 });
+    expect(deployed.status, `${deployed.stdout}\n${deployed.stderr}`).toBe(0);
+    const report = JSON.parse(deployed.stdout) as { url: string; digest: string };
+    // The same digest the registry push gave: the instances run exactly the image that was built.
+    expect(report.digest).toBe(images.shs.image.slice(images.shs.image.indexOf('@') + 1));
+    const containers = docker.docker(['ps', '--filter', 'label=shs-delivery.stack', '--format', '{{.Names}} {{.Image}}']).trim().split('\n');
+    expect(containers).toHaveLength(2);
+    expect(containers.every((c) => /-shs-[12] shs-delivery-local:[0-9a-f]{12}$/.test(c))).toBe(true);
+    const op = await fetch(`${report.url}/operation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"operation": 7}' });
+    expect(((await op.json()) as { instance: string }).instance).toMatch(/^shs-[12]$/);
+    await down({ stateDir, progress: () => {} });
+    expect(docker.docker(['ps', '-aq', '--filter', 'label=shs-delivery.stack']).trim()).toBe('');
+  }, 600_000);
 });

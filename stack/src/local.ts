@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
 import { PROXY_DEFAULTS, render } from '../../proxy/src/render.js';
 import { giveToWorkers, workerUser } from '../../proxy/src/worker-user.js';
+import { imageForDocker, imageInstanceSpec, removeInstanceContainers } from './image-instances.js';
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
 import { processAlive } from './process-alive.js';
@@ -33,6 +34,11 @@ export interface StackOptions {
   faults: boolean;
   /** Run Prometheus when it is installed (default true). */
   monitoring?: boolean;
+  /**
+   * Run the SHS instances from this image (a Docker reference, or oci:<dir> as build-image writes it) in a
+   * Docker engine, instead of from the bundle (image-instances.ts).
+   */
+  image?: string;
   progress: (message: string) => void;
 }
 
@@ -58,6 +64,8 @@ interface StackState {
   ports: Ports;
   supervisorPid: number | null;
   configHash: string;
+  /** The Docker image the instances run from, when they do. */
+  image?: string;
 }
 
 const DB = { name: 'shs', user: 'shs' };
@@ -211,14 +219,23 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
   const proxy = await prepareProxy(options, ports);
   progress(`proxy: ${proxy.nginx}, HTTP/3 ${proxy.http3 ? 'enabled' : 'not available in this nginx build'}`);
 
-  const programs: ProgramSpec[] = ports.instances.map((port, i) => ({
-    name: `shs-${i + 1}`,
-    command: process.execPath,
-    args: [shsBin(root), 'run_server', '--config', paths.shsConfig],
-    env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i + 1}` },
-    log: join(paths.logs, `shs-${i + 1}.log`),
-    health: { url: `http://127.0.0.1:${port}/ping`, expect: 'pong' },
-  }));
+  let image: string | undefined;
+  if (options.image) {
+    image = await imageForDocker(options.image, progress);
+    progress(`shs: instances from the image ${image}`);
+  }
+  const programs: ProgramSpec[] = ports.instances.map((port, i) =>
+    image
+      ? imageInstanceSpec(image, stateDir, { name: `shs-${i + 1}`, port, configFile: paths.shsConfig, mounts: [paths.shsConfig, paths.dbPassword], log: join(paths.logs, `shs-${i + 1}.log`) })
+      : {
+          name: `shs-${i + 1}`,
+          command: process.execPath,
+          args: [shsBin(root), 'run_server', '--config', paths.shsConfig],
+          env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i + 1}` },
+          log: join(paths.logs, `shs-${i + 1}.log`),
+          health: { url: `http://127.0.0.1:${port}/ping`, expect: 'pong' },
+        },
+  );
   programs.push(proxy.spec);
   const prometheus = options.monitoring === false ? null : findPrometheus();
   if (prometheus) {
@@ -249,10 +266,11 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
     }
     writeFileSync(paths.supervisorConfig, configText);
     rmSync(paths.supervisorStatus, { force: true });
+    if (image || previous?.image) await removeInstanceContainers(stateDir);
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
     progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
   }
-  writeState(stateDir, { ports, supervisorPid, configHash });
+  writeState(stateDir, { ports, supervisorPid, configHash, ...(image ? { image } : {}) });
 
   // Bounded wait until every program is healthy and the proxy serves /ping.
   const deadline = Date.now() + 60_000;
@@ -329,6 +347,9 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
 export async function down(options: Pick<StackOptions, 'stateDir' | 'progress'>): Promise<void> {
   const state = readState(options.stateDir);
   await stopSupervisor(state?.supervisorPid ?? null, options.progress);
+  if (state?.image) {
+    await removeInstanceContainers(options.stateDir).catch((err: Error) => options.progress(`shs: instance containers not removed: ${err.message}`));
+  }
   const pg = PostgresServer.attach(stackPaths(options.stateDir).postgres);
   if (pg?.pid()) {
     await pg.stop();

@@ -11107,7 +11107,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify4 } = require("node:util");
+    var { promisify: promisify5 } = require("node:util");
     var Client2 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11147,7 +11147,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify4(this[kOriginalClose])();
+        await promisify5(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11160,7 +11160,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify4 } = require("node:util");
+    var { promisify: promisify5 } = require("node:util");
     var Pool2 = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11200,7 +11200,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify4(this[kOriginalClose])();
+        await promisify5(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -25712,7 +25712,7 @@ var require_pg_pool = __commonJS({
     function throwOnDoubleRelease() {
       throw new Error("Release called on client which has already been released to the pool.");
     }
-    function promisify4(Promise2, callback) {
+    function promisify5(Promise2, callback) {
       if (callback) {
         return { callback, result: void 0 };
       }
@@ -25850,7 +25850,7 @@ var require_pg_pool = __commonJS({
           const err2 = new Error("Cannot use a pool after calling end on the pool");
           return cb ? cb(err2) : this.Promise.reject(err2);
         }
-        const response = promisify4(this.Promise, cb);
+        const response = promisify5(this.Promise, cb);
         const result = response.result;
         if (this._isFull() || this._idle.length) {
           if (this._idle.length) {
@@ -26035,7 +26035,7 @@ var require_pg_pool = __commonJS({
       }
       query(text, values, cb) {
         if (typeof text === "function") {
-          const response2 = promisify4(this.Promise, text);
+          const response2 = promisify5(this.Promise, text);
           setImmediate(function() {
             return response2.callback(new Error("Passing a function as the first parameter to pool.query is not supported"));
           });
@@ -26045,7 +26045,7 @@ var require_pg_pool = __commonJS({
           cb = values;
           values = void 0;
         }
-        const response = promisify4(this.Promise, cb);
+        const response = promisify5(this.Promise, cb);
         cb = response.callback;
         this.connect((err2, client) => {
           if (err2) {
@@ -26090,7 +26090,7 @@ var require_pg_pool = __commonJS({
           return cb ? cb(err2) : this.Promise.reject(err2);
         }
         this.ending = true;
-        const promised = promisify4(this.Promise, cb);
+        const promised = promisify5(this.Promise, cb);
         this._endCallback = promised.callback;
         this._pulseQueue();
         return promised.result;
@@ -29882,11 +29882,12 @@ async function getYcIamToken(inputs, deps) {
 }
 
 // actions/deploy/src/local.ts
+var import_node_fs11 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // stack/src/local.ts
-var import_node_child_process6 = require("node:child_process");
-var import_node_crypto4 = require("node:crypto");
+var import_node_child_process7 = require("node:child_process");
+var import_node_crypto5 = require("node:crypto");
 var import_node_fs10 = require("node:fs");
 var import_node_path7 = require("node:path");
 var import_promises = require("node:timers/promises");
@@ -30047,6 +30048,83 @@ function giveToWorkers(user, dirs) {
   for (const d of dirs) (0, import_node_fs5.chownSync)(d, user.uid, user.gid);
 }
 
+// stack/src/image-instances.ts
+var import_node_child_process3 = require("node:child_process");
+var import_node_crypto3 = require("node:crypto");
+var import_node_util2 = require("node:util");
+var run2 = (0, import_node_util2.promisify)(import_node_child_process3.execFile);
+function stackLabel(stateDir) {
+  return `shs-delivery.stack=${(0, import_node_crypto3.createHash)("sha256").update(stateDir).digest("hex").slice(0, 12)}`;
+}
+async function docker(args) {
+  try {
+    return (await run2("docker", args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
+  } catch (err2) {
+    const e = err2;
+    if (e.code === "ENOENT") throw new Error("docker is not installed: running the instances from an image needs a Docker engine (apt-get install docker.io)");
+    throw new Error(`docker ${args[0]}: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+async function imageForDocker(image, progress) {
+  await docker(["version", "--format", "{{.Server.Version}}"]).catch((err2) => {
+    throw new Error(`no Docker engine answers (${err2.message})`);
+  });
+  if (!image.startsWith("oci:")) return image;
+  const layout = image.slice("oci:".length);
+  const { stdout } = await run2("skopeo", ["inspect", "--raw", image]).catch((err2) => {
+    throw new Error(`skopeo inspect ${image}: ${(err2.stderr ?? err2.message).trim()}`);
+  });
+  const tag = `shs-delivery-local:${(0, import_node_crypto3.createHash)("sha256").update(stdout).digest("hex").slice(0, 12)}`;
+  if ((await docker(["images", "-q", tag])).trim()) return tag;
+  progress(`image: copying ${layout} into the Docker engine as ${tag}`);
+  const host = process.env.DOCKER_HOST;
+  await run2("skopeo", ["copy", "--quiet", ...host ? ["--dest-daemon-host", host] : [], image, `docker-daemon:${tag}`], { maxBuffer: 16 * 1024 * 1024 }).catch(
+    (err2) => {
+      throw new Error(`skopeo copy ${image} into the Docker engine: ${(err2.stderr ?? err2.message).trim()}`);
+    }
+  );
+  return tag;
+}
+async function removeInstanceContainers(stateDir) {
+  const ids = (await docker(["ps", "-aq", "--filter", `label=${stackLabel(stateDir)}`])).split("\n").filter(Boolean);
+  if (ids.length) await docker(["rm", "-f", ...ids]);
+}
+function imageInstanceSpec(image, stateDir, i2) {
+  const user = `${process.getuid?.() ?? 65532}:${process.getgid?.() ?? 65532}`;
+  const label2 = stackLabel(stateDir);
+  return {
+    name: i2.name,
+    command: "docker",
+    args: [
+      "run",
+      "--rm",
+      "--name",
+      `${label2.split("=")[1]}-${i2.name}`,
+      "--label",
+      label2,
+      "--network",
+      "host",
+      "--read-only",
+      "--tmpfs",
+      "/tmp",
+      "--user",
+      user,
+      "-e",
+      `SHS_SERVER_PORT=${i2.port}`,
+      "-e",
+      `SHS_SERVER_INSTANCE_ID=${i2.name}`,
+      ...i2.mounts.flatMap((m) => ["-v", `${m}:${m}:ro`]),
+      image,
+      "run_server",
+      "--config",
+      i2.configFile
+    ],
+    env: {},
+    log: i2.log,
+    health: { url: `http://127.0.0.1:${i2.port}/ping`, expect: "pong" }
+  };
+}
+
 // stack/src/ports.ts
 var import_node_net = require("node:net");
 function freePort() {
@@ -30063,11 +30141,11 @@ function freePort() {
 }
 
 // stack/src/postgres.ts
-var import_node_child_process3 = require("node:child_process");
-var import_node_crypto3 = require("node:crypto");
+var import_node_child_process4 = require("node:child_process");
+var import_node_crypto4 = require("node:crypto");
 var import_node_fs6 = require("node:fs");
 var import_node_path3 = require("node:path");
-var import_node_util2 = require("node:util");
+var import_node_util3 = require("node:util");
 
 // node_modules/pg/esm/index.mjs
 var import_lib = __toESM(require_lib2(), 1);
@@ -30096,7 +30174,7 @@ function processAlive(pid) {
 }
 
 // stack/src/postgres.ts
-var run2 = (0, import_node_util2.promisify)(import_node_child_process3.execFile);
+var run3 = (0, import_node_util3.promisify)(import_node_child_process4.execFile);
 function findPostgresBinDir(env = process.env) {
   if (env.PIPELINE_PG_BINDIR) return env.PIPELINE_PG_BINDIR;
   const base = "/usr/lib/postgresql";
@@ -30130,7 +30208,7 @@ var PostgresServer = class _PostgresServer {
     const cmd = (0, import_node_path3.join)(this.bin, tool);
     const [file, argv] = this.user ? ["runuser", ["-u", this.user.name, "--", cmd, ...args]] : [cmd, args];
     try {
-      const { stdout } = await run2(file, argv, { cwd: "/", env: { ...process.env, LC_ALL: "C" }, maxBuffer: 16 << 20 });
+      const { stdout } = await run3(file, argv, { cwd: "/", env: { ...process.env, LC_ALL: "C" }, maxBuffer: 16 << 20 });
       return stdout;
     } catch (err2) {
       const e = err2;
@@ -30169,7 +30247,7 @@ var PostgresServer = class _PostgresServer {
     const port = options.port || ((0, import_node_fs6.existsSync)(portFile) ? Number((0, import_node_fs6.readFileSync)(portFile, "utf8")) : await freePort());
     (0, import_node_fs6.writeFileSync)(portFile, String(port));
     const fresh = !(0, import_node_fs6.existsSync)((0, import_node_path3.join)(dataDir, "PG_VERSION"));
-    if (fresh) (0, import_node_fs6.writeFileSync)(passwordFile, (0, import_node_crypto3.randomBytes)(18).toString("base64url"), { mode: 384 });
+    if (fresh) (0, import_node_fs6.writeFileSync)(passwordFile, (0, import_node_crypto4.randomBytes)(18).toString("base64url"), { mode: 384 });
     const password = (0, import_node_fs6.readFileSync)(passwordFile, "utf8").trim();
     const server = new _PostgresServer({
       host: "127.0.0.1",
@@ -30337,7 +30415,7 @@ function readStatus(file) {
 }
 
 // stack/src/shs-cli.ts
-var import_node_child_process4 = require("node:child_process");
+var import_node_child_process5 = require("node:child_process");
 var import_node_path5 = require("node:path");
 function shsBin(root) {
   return (0, import_node_path5.join)(root, "bin", "shs.mjs");
@@ -30349,7 +30427,7 @@ function shsEnv(extra = {}) {
 }
 function runShs(root, args, extraEnv = {}) {
   return new Promise((resolve4, reject) => {
-    const child = (0, import_node_child_process4.spawn)(process.execPath, [shsBin(root), ...args], { env: shsEnv(extraEnv) });
+    const child = (0, import_node_child_process5.spawn)(process.execPath, [shsBin(root), ...args], { env: shsEnv(extraEnv) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => stdout += d);
@@ -30360,11 +30438,11 @@ function runShs(root, args, extraEnv = {}) {
 }
 
 // stack/src/tls.ts
-var import_node_child_process5 = require("node:child_process");
+var import_node_child_process6 = require("node:child_process");
 var import_node_fs9 = require("node:fs");
 var import_node_path6 = require("node:path");
-var import_node_util3 = require("node:util");
-var run3 = (0, import_node_util3.promisify)(import_node_child_process5.execFile);
+var import_node_util4 = require("node:util");
+var run4 = (0, import_node_util4.promisify)(import_node_child_process6.execFile);
 async function ensureSelfSigned(dir, hosts = ["localhost", "127.0.0.1"]) {
   (0, import_node_fs9.mkdirSync)(dir, { recursive: true });
   const certFile = (0, import_node_path6.join)(dir, "cert.pem");
@@ -30372,7 +30450,7 @@ async function ensureSelfSigned(dir, hosts = ["localhost", "127.0.0.1"]) {
   if ((0, import_node_fs9.existsSync)(certFile) && (0, import_node_fs9.existsSync)(keyFile)) return { certFile, keyFile };
   const san = hosts.map((h) => /^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`).join(",");
   try {
-    await run3("openssl", [
+    await run4("openssl", [
       "req",
       "-x509",
       "-newkey",
@@ -30484,7 +30562,7 @@ function hash(text) {
 async function startSupervisor(options, configFile) {
   const paths = stackPaths(options.stateDir);
   const fd2 = (0, import_node_fs10.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
-  const child = (0, import_node_child_process6.spawn)(process.execPath, [(0, import_node_path7.join)(options.root, "cli/dist/pipeline.cjs"), "supervise", "--config", configFile], {
+  const child = (0, import_node_child_process7.spawn)(process.execPath, [(0, import_node_path7.join)(options.root, "cli/dist/pipeline.cjs"), "supervise", "--config", configFile], {
     detached: true,
     stdio: ["ignore", fd2, fd2],
     env: shsEnv()
@@ -30508,7 +30586,7 @@ async function up(options) {
   progress("postgres: starting");
   const pg2 = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg2.info.port}`);
-  if (!(0, import_node_fs10.existsSync)(paths.dbPassword)) (0, import_node_fs10.writeFileSync)(paths.dbPassword, (0, import_node_crypto4.randomBytes)(18).toString("base64url"), { mode: 384 });
+  if (!(0, import_node_fs10.existsSync)(paths.dbPassword)) (0, import_node_fs10.writeFileSync)(paths.dbPassword, (0, import_node_crypto5.randomBytes)(18).toString("base64url"), { mode: 384 });
   await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs10.readFileSync)(paths.dbPassword, "utf8").trim());
   const ports = await choosePorts(previous?.ports, options, pg2.info.port);
   (0, import_node_fs10.writeFileSync)(
@@ -30534,14 +30612,21 @@ async function up(options) {
   progress("proxy: rendering and checking the nginx configuration");
   const proxy = await prepareProxy(options, ports);
   progress(`proxy: ${proxy.nginx}, HTTP/3 ${proxy.http3 ? "enabled" : "not available in this nginx build"}`);
-  const programs = ports.instances.map((port, i2) => ({
-    name: `shs-${i2 + 1}`,
-    command: process.execPath,
-    args: [shsBin(root), "run_server", "--config", paths.shsConfig],
-    env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i2 + 1}` },
-    log: (0, import_node_path7.join)(paths.logs, `shs-${i2 + 1}.log`),
-    health: { url: `http://127.0.0.1:${port}/ping`, expect: "pong" }
-  }));
+  let image;
+  if (options.image) {
+    image = await imageForDocker(options.image, progress);
+    progress(`shs: instances from the image ${image}`);
+  }
+  const programs = ports.instances.map(
+    (port, i2) => image ? imageInstanceSpec(image, stateDir, { name: `shs-${i2 + 1}`, port, configFile: paths.shsConfig, mounts: [paths.shsConfig, paths.dbPassword], log: (0, import_node_path7.join)(paths.logs, `shs-${i2 + 1}.log`) }) : {
+      name: `shs-${i2 + 1}`,
+      command: process.execPath,
+      args: [shsBin(root), "run_server", "--config", paths.shsConfig],
+      env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i2 + 1}` },
+      log: (0, import_node_path7.join)(paths.logs, `shs-${i2 + 1}.log`),
+      health: { url: `http://127.0.0.1:${port}/ping`, expect: "pong" }
+    }
+  );
   programs.push(proxy.spec);
   const prometheus = options.monitoring === false ? null : findPrometheus();
   if (prometheus) {
@@ -30571,10 +30656,11 @@ async function up(options) {
     }
     (0, import_node_fs10.writeFileSync)(paths.supervisorConfig, configText);
     (0, import_node_fs10.rmSync)(paths.supervisorStatus, { force: true });
+    if (image || previous?.image) await removeInstanceContainers(stateDir);
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
     progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
   }
-  writeState(stateDir, { ports, supervisorPid, configHash });
+  writeState(stateDir, { ports, supervisorPid, configHash, ...image ? { image } : {} });
   const deadline = Date.now() + 6e4;
   let reported = "";
   for (; ; ) {
@@ -30647,9 +30733,18 @@ function stackPorts(stateDir) {
 }
 
 // actions/deploy/src/local.ts
+function layoutDigest(image) {
+  const dir = image.slice("oci:".length).replace(/:[^/:]*$/, "");
+  const index = (0, import_node_path8.join)(dir, "index.json");
+  if (!(0, import_node_fs11.existsSync)(index)) throw new DeployError(`image: ${image} is not an OCI layout (no ${index})`, "input");
+  const manifests = JSON.parse((0, import_node_fs11.readFileSync)(index, "utf8")).manifests ?? [];
+  if (manifests.length !== 1 || !manifests[0].digest) throw new DeployError(`image: ${image} must hold exactly one image (it holds ${manifests.length})`, "input");
+  return manifests[0].digest;
+}
 async function deployLocal(o, report) {
+  const fromLayout = o.image.startsWith("oci:");
   const at = o.image.indexOf("@sha256:");
-  report.digest = at >= 0 ? o.image.slice(at + 1) : "";
+  report.digest = fromLayout ? layoutDigest(o.image) : at >= 0 ? o.image.slice(at + 1) : "";
   let components;
   try {
     components = await o.phase(
@@ -30663,6 +30758,7 @@ async function deployLocal(o, report) {
         httpsPort: o.httpsPort,
         faults: false,
         monitoring: false,
+        ...fromLayout ? { image: o.image } : {},
         progress: o.log
       })
     );
@@ -30864,7 +30960,7 @@ ${renderSummary(report)}`;
     return "";
   });
 }
-async function run4() {
+async function run5() {
   let report = emptyReport("yandex", "");
   let note = "";
   setOutput("comment-url", "");
@@ -30900,4 +30996,4 @@ async function run4() {
 }
 
 // actions/deploy/src/index.ts
-void run4();
+void run5();

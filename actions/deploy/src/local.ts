@@ -1,6 +1,8 @@
 // The local target: (re)starts the local stack from the checked-out code (PostgreSQL, the SHS instances, the
-// proxy) and reports its entry points. It runs the service from the built bundle, not from the image: the
-// image digest is carried through to the report so the smoke step and the PR comment can name it.
+// proxy) and reports its entry points. Given the image as an OCI layout (oci:<dir>, what build-image writes),
+// the instances run from that image in the Docker engine; given a reference by digest, they run from the built
+// bundle and the digest is only carried into the report (the smoke step and the PR comment name it).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stackPaths, stackPorts, up, type ComponentStatus } from '../../../stack/src/local.js';
 import { DeployError, type DeployReport } from './deploy.js';
@@ -18,9 +20,20 @@ export interface LocalDeployOptions {
   phase: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
+/** The manifest digest of the one image in an OCI layout (build-image's oci:<dir> output). */
+export function layoutDigest(image: string): string {
+  const dir = image.slice('oci:'.length).replace(/:[^/:]*$/, '');
+  const index = join(dir, 'index.json');
+  if (!existsSync(index)) throw new DeployError(`image: ${image} is not an OCI layout (no ${index})`, 'input');
+  const manifests = (JSON.parse(readFileSync(index, 'utf8')) as { manifests?: { digest?: string }[] }).manifests ?? [];
+  if (manifests.length !== 1 || !manifests[0]!.digest) throw new DeployError(`image: ${image} must hold exactly one image (it holds ${manifests.length})`, 'input');
+  return manifests[0]!.digest;
+}
+
 export async function deployLocal(o: LocalDeployOptions, report: DeployReport): Promise<DeployReport> {
+  const fromLayout = o.image.startsWith('oci:');
   const at = o.image.indexOf('@sha256:');
-  report.digest = at >= 0 ? o.image.slice(at + 1) : '';
+  report.digest = fromLayout ? layoutDigest(o.image) : at >= 0 ? o.image.slice(at + 1) : '';
   let components: ComponentStatus[];
   try {
     components = await o.phase('Local stack', () =>
@@ -33,6 +46,7 @@ export async function deployLocal(o: LocalDeployOptions, report: DeployReport): 
         httpsPort: o.httpsPort,
         faults: false,
         monitoring: false,
+        ...(fromLayout ? { image: o.image } : {}),
         progress: o.log,
       }),
     );
