@@ -49,7 +49,7 @@ function build(spec: string, repository: string): BuildReport {
   const out = execFileSync(
     process.execPath,
     [CLI, 'build-image', '--spec', join(ROOT, spec), '--push', `${registry.host}/${repository}:test`, '--plain-http', '--json', '--revision', '0123456789abcdef0123456789abcdef01234567', '--source-date-epoch', '1767225600'],
-    { encoding: 'utf8', env: { ...process.env, PIPELINE_STATE_DIR: join(tmp, 'state') }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+    { encoding: 'utf8', env: { ...process.env, PIPELINE_STATE_DIR: join(tmp, 'state') }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return JSON.parse(out) as BuildReport;
 }
