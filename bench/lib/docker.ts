@@ -1,10 +1,11 @@
 // A dockerd of the bench's own (no bridge, no iptables, a temporary data root and socket), so no state of the
 // machine's docker is used or touched; the docker CLI against it; and what `docker push` says per layer.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dockerdCommand, unmountUnder } from '../../tools/docker/daemons.js';
 import type { BenchContext } from './harness.js';
 import { type CommandOptions, type CommandResult, runCommand, startBackground } from './process.js';
 
@@ -40,24 +41,13 @@ async function waitForDaemon(client: string, env: NodeJS.ProcessEnv, alive: () =
   throw new Error('dockerd did not answer within 60 s');
 }
 
-/** Unmounts what dockerd left mounted under dir (its network namespace file stays mounted after it exits). */
-function unmountUnder(dir: string): void {
-  const points = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((p) => p.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const p of points) spawnSync('umount', [p], { stdio: 'ignore' });
-}
-
 /** Starts dockerd with a data root of its own; it is stopped and its data root removed at the end of the bench. */
 export async function startDockerd(ctx: BenchContext): Promise<Docker> {
   const dockerd = which('dockerd');
   if (!dockerd) throw new Error('dockerd is not installed (apt-get install docker.io)');
   const client = clientFor(dockerd);
   const dir = mkdtempSync(join(tmpdir(), 'bench-dockerd-'));
-  const sock = join(dir, 'docker.sock');
-  const args = ['--bridge=none', '--iptables=false', '--ip6tables=false', '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${sock}`];
+  const { args, socket } = dockerdCommand(dir);
   const logFile = join(ctx.workDir, 'dockerd.log');
   const proc = startBackground(dockerd, args, logFile);
   ctx.defer(`stop dockerd (pid ${proc.child.pid}) and remove ${dir}`, async () => {
@@ -66,7 +56,7 @@ export async function startDockerd(ctx: BenchContext): Promise<Docker> {
     rmSync(dir, { recursive: true, force: true });
   });
   // DOCKER_BUILDKIT=0: the classic builder, the one dockerd has without the buildx plugin.
-  const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_BUILDKIT: '0', DOCKER_CONFIG: join(dir, 'config') };
+  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0', DOCKER_CONFIG: join(dir, 'config') };
   await waitForDaemon(client, env, () => proc.child.exitCode === null);
   const version = (what: string) => execFileSync(client, ['version', '--format', `{{.${what}.Version}}`], { env, encoding: 'utf8' }).trim();
   const docker: Docker = {

@@ -4,6 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../stack/src/ports.js';
+import { registryConfig } from '../../tools/docker/daemons.js';
 import type { BenchContext } from './harness.js';
 import { startBackground } from './process.js';
 
@@ -29,7 +30,7 @@ export async function startRegistry(ctx: BenchContext, name: string): Promise<Re
   const host = `127.0.0.1:${await freePort()}`;
   const config = join(ctx.workDir, `registry-${name}.yml`);
   const storage = join(ctx.workDir, `registry-${name}`);
-  writeFileSync(config, `version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: ${storage} } }\nhttp: { addr: "${host}" }\n`);
+  writeFileSync(config, registryConfig(host, storage, 'error'));
   const proc = startBackground('docker-registry', ['serve', config], join(ctx.workDir, `registry-${name}.log`));
   const stop = async () => {
     await proc.stop();

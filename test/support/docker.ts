@@ -1,11 +1,12 @@
-// A Docker engine and a registry of the test's own, on loopback: dockerd with no bridge and no iptables (every
-// container runs with host networking, as the cloud's compose specs say), its data in a temporary directory,
-// and a docker-registry speaking plain HTTP on 127.0.0.1 (which Docker pulls from without configuration).
-// Both are stopped by the returned stop().
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+// A Docker engine and a registry of the test's own, on loopback (flags and config from tools/docker/daemons.ts):
+// dockerd with its data in the given directory, and a docker-registry speaking plain HTTP on 127.0.0.1. Both are
+// stopped by the returned stop().
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startBackground } from '../../bench/lib/process.js';
 import { freePort } from '../../stack/src/ports.js';
+import { dockerdCommand, registryConfig, unmountUnder } from '../../tools/docker/daemons.js';
 import { eventually } from './shs.js';
 
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -15,21 +16,6 @@ export function dockerUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'dockerd needs root (the project\'s CI machines run the tests as root)';
   const missing = ['dockerd', 'docker', 'docker-compose', 'docker-registry'].filter((t) => !has(t));
   return missing.length ? `missing ${missing.join(', ')} (./dev test installs docker.io, docker-compose and docker-registry)` : null;
-}
-
-function background(cmd: string, args: string[], logFile: string): ChildProcess {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  return child;
-}
-
-async function stopChild(child: ChildProcess, boundMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, boundMs))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 export interface Docker {
@@ -51,17 +37,9 @@ function run(cmd: string, args: string[], env: Record<string, string>, cwd: stri
 
 export async function startDocker(dir: string): Promise<Docker> {
   mkdirSync(dir, { recursive: true });
-  const socket = join(dir, 'docker.sock');
+  const { args, socket } = dockerdCommand(dir);
   const logFile = join(dir, 'dockerd.log');
-  const child = background(
-    'dockerd',
-    [
-      '--bridge=none', '--iptables=false', '--ip6tables=false',
-      `--data-root=${join(dir, 'data')}`, `--exec-root=${join(dir, 'exec')}`, `--pidfile=${join(dir, 'docker.pid')}`,
-      `--host=unix://${socket}`,
-    ],
-    logFile,
-  );
+  const { child, stop } = startBackground('dockerd', args, logFile);
   const env = { DOCKER_HOST: `unix://${socket}` };
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   await eventually(async () => {
@@ -74,20 +52,10 @@ export async function startDocker(dir: string): Promise<Docker> {
     compose: (args, cwd, timeoutMs = 300_000) => run('docker-compose', args, env, cwd, timeoutMs),
     log,
     async stop() {
-      await stopChild(child);
+      await stop();
       unmountUnder(dir);
     },
   };
-}
-
-/** Unmounts what dockerd left mounted under dir (overlay layers, shm), innermost first, so it can be removed. */
-function unmountUnder(dir: string): void {
-  const mounts = readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m === dir || m.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) spawnSync('umount', ['-l', m]);
 }
 
 export interface Registry {
@@ -99,8 +67,8 @@ export interface Registry {
 export async function startRegistry(dir: string): Promise<Registry> {
   const host = `127.0.0.1:${await freePort()}`;
   const config = join(dir, 'registry.yml');
-  writeFileSync(config, `version: 0.1\nlog: { level: warn }\nstorage: { filesystem: { rootdirectory: ${join(dir, 'registry-data')} } }\nhttp: { addr: "${host}" }\n`);
-  const child = background('docker-registry', ['serve', config], join(dir, 'registry.log'));
+  writeFileSync(config, registryConfig(host, join(dir, 'registry-data'), 'warn'));
+  const { stop } = startBackground('docker-registry', ['serve', config], join(dir, 'registry.log'));
   await eventually(async () => (await fetch(`http://${host}/v2/`).catch(() => null))?.status === 200, 20_000, 100);
-  return { host, stop: () => stopChild(child) };
+  return { host, stop };
 }
