@@ -1,15 +1,26 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/** YAML imported as text, as esbuild's text loader does in the bundles (monitoring/src/default-slo.ts). */
+const yamlText: Plugin = {
+  name: 'yaml-text',
+  transform(code, id) {
+    if (id.endsWith('.yaml')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+    return undefined;
+  },
+};
 
 export default defineConfig({
   test: {
     projects: [
       {
+        plugins: [yamlText],
         test: {
           name: 'unit',
-          include: ['shs/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'stack/src/**/*.test.ts', 'proxy/src/**/*.test.ts', 'actions/*/src/**/*.test.ts'],
+          include: ['monitoring/src/**/*.test.ts', 'shs/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'stack/src/**/*.test.ts', 'proxy/src/**/*.test.ts', 'actions/*/src/**/*.test.ts'],
         },
       },
       {
+        plugins: [yamlText],
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],

@@ -34,6 +34,8 @@ const common = {
   logLevel: 'warning',
   // pg tries `require('pg-native')` lazily; we never use the native binding.
   external: ['pg-native'],
+  // monitoring/slo.yaml is embedded as text (monitoring/src/default-slo.ts).
+  loader: { '.yaml': 'text' },
 };
 
 const entries = [

@@ -49,7 +49,7 @@ describe('thresholds', () => {
     expect(() => parseThresholds('latency: p(90)<1')).toThrow(/line 1/);
     expect(() => parseThresholds('http_req_failed: p(90)<1')).toThrow(/takes rate/);
     expect(() => parseThresholds('http_req_duration: p(42)<1')).toThrow(/not tracked/);
-    expect(parseThresholds(DEFAULT_THRESHOLDS).length).toBe(14);
+    expect(parseThresholds(DEFAULT_THRESHOLDS).length).toBe(15);
   });
   it('evaluates against summaries; no data is a failure', () => {
     const s = new EndpointStats();
@@ -148,6 +148,6 @@ describe('inputs', () => {
     expect(() => parseInputs(get({ target: 'http://x', environment: 'a b' }))).toThrow(/environment/);
     const i = parseInputs(get({ target: 'https://shs.example/', profile: 'none' }));
     expect(i).toMatchObject({ target: 'https://shs.example', phases: null, comment: true, environment: 'default', timeoutMs: 10_000 });
-    expect(i.thresholds.length).toBe(14);
+    expect(i.thresholds.length).toBe(15);
   });
 });

@@ -2,7 +2,9 @@
 //   http_req_duration: p(90)<400, p(99)<1000        (milliseconds; p(N) for N in 50 75 90 95 99, avg, med, max)
 //   http_req_duration{endpoint:/db_dummy}: p(90)<400
 //   http_req_failed: rate<0.01                       (failed share: status >= 400, errors, timeouts)
+import { DEFAULT_SLO } from '../../../monitoring/src/default-slo.js';
 import { TRACKED_PERCENTILES, type Summary } from './load/stats.js';
+import { thresholdsFromSlo } from './slo-thresholds.js';
 
 export type Metric = 'http_req_duration' | 'http_req_failed';
 export type Op = '<' | '<=' | '>' | '>=' | '==';
@@ -49,17 +51,8 @@ export function parseThresholds(text: string): Threshold[] {
   return out;
 }
 
-/** The task's targets. */
-export const DEFAULT_THRESHOLDS = [
-  'http_req_failed: rate<0.01',
-  ...['/operation', '/db_dummy', '/api/movie/{id}', '/api/customer/{id}', '/api/session/{id}'].flatMap((e) => [
-    `http_req_duration{endpoint:${e}}: p(90)<400`,
-    `http_req_failed{endpoint:${e}}: rate<0.01`,
-  ]),
-  'http_req_duration{endpoint:/long_dummy}: p(75)<1000',
-  'http_req_failed{endpoint:POST /api/session}: rate<0.01',
-  'http_req_failed{endpoint:DELETE /api/session/{id}}: rate<0.01',
-].join('\n');
+/** The thresholds the repository's objectives imply (monitoring/slo.yaml): one file drives these, the recording rules and the alerts. */
+export const DEFAULT_THRESHOLDS = thresholdsFromSlo(DEFAULT_SLO);
 
 function statOf(s: Summary, stat: string): number {
   switch (stat) {

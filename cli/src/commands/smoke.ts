@@ -6,7 +6,8 @@ import { renderMarkdown } from '../../../actions/smoke/src/report/markdown.js';
 import { checkLine, progressLine, renderText } from '../../../actions/smoke/src/report/terminal.js';
 import { parseBaseline } from '../../../actions/smoke/src/result.js';
 import { runSmoke } from '../../../actions/smoke/src/smoke.js';
-import { DEFAULT_THRESHOLDS, parseThresholds } from '../../../actions/smoke/src/thresholds.js';
+import { thresholdsText } from '../../../actions/smoke/src/inputs.js';
+import { parseThresholds } from '../../../actions/smoke/src/thresholds.js';
 import type { Context } from '../context.js';
 
 export const SMOKE_USAGE = `  smoke --target <url> [options]
@@ -17,7 +18,9 @@ export const SMOKE_USAGE = `  smoke --target <url> [options]
       --insecure          accept a self-signed certificate
       --ca-file <pem>     trust this CA certificate (e.g. .state/proxy/tls/cert.pem)
       --profile <p>       load: ${Object.keys(PROFILES).join(', ')}, none, or phases like 60@30s,120@60s (default quick)
-      --thresholds <file> k6-style thresholds, one per line (default: the contract's targets)
+      --thresholds <file> k6-style thresholds, one per line (replaces those of --slo)
+      --slo <file>        service-level objectives (format of monitoring/slo.yaml) to derive the
+                          thresholds from (default: monitoring/slo.yaml)
       --baseline <file>   a previous result (JSON) to show deltas against
       --json <file>       write the result as JSON
       --markdown <file>   write the report as Markdown
@@ -36,6 +39,7 @@ export async function smokeCommand(argv: string[], ctx: Context): Promise<number
       'ca-file': { type: 'string' },
       profile: { type: 'string', default: 'quick' },
       thresholds: { type: 'string' },
+      slo: { type: 'string' },
       baseline: { type: 'string' },
       json: { type: 'string' },
       markdown: { type: 'string' },
@@ -53,7 +57,7 @@ export async function smokeCommand(argv: string[], ctx: Context): Promise<number
   let thresholds;
   try {
     phases = values.profile === 'none' ? null : parseProfile(values.profile);
-    thresholds = parseThresholds(values.thresholds ? readFileSync(values.thresholds, 'utf8') : DEFAULT_THRESHOLDS);
+    thresholds = parseThresholds(thresholdsText(values.thresholds ? readFileSync(values.thresholds, 'utf8') : null, values.slo ?? null));
   } catch (err) {
     throw new ctx.UsageError((err as Error).message);
   }

@@ -6,6 +6,8 @@ import type { RequestSpec } from '../client.js';
 export interface Endpoint {
   /** The route pattern reported and thresholded ("/api/movie/{id}"). */
   name: string;
+  /** The HTTP method it sends (GET when absent). */
+  method?: 'POST' | 'DELETE';
   weight: number;
   /** The request for arrival n; null skips the slot (e.g. nothing to delete yet). */
   make(n: number, ids: SampleIds, created: number[]): RequestSpec | null;
@@ -26,6 +28,7 @@ export const DEFAULT_MIX: Endpoint[] = [
   { name: '/db_dummy', weight: 10, make: () => ({ path: '/db_dummy' }) },
   {
     name: '/operation',
+    method: 'POST',
     weight: 10,
     make: (n) => ({ method: 'POST', path: '/operation', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: n }) }),
   },
@@ -33,6 +36,7 @@ export const DEFAULT_MIX: Endpoint[] = [
   { name: '/ping', weight: 10, make: () => ({ path: '/ping' }) },
   {
     name: 'POST /api/session',
+    method: 'POST',
     weight: 5,
     make: (n, ids) => ({
       method: 'POST',
@@ -44,6 +48,7 @@ export const DEFAULT_MIX: Endpoint[] = [
   {
     // deletes what the load created, oldest first
     name: 'DELETE /api/session/{id}',
+    method: 'DELETE',
     weight: 5,
     make: (_n, _ids, created) => {
       const id = created.shift();
