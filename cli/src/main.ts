@@ -3,6 +3,7 @@ import { downCommand, logsCommand, STACK_USAGE, statusCommand, superviseCommand,
 import { BUILD_IMAGE_USAGE, buildImageCommand } from './commands/build-image.js';
 import { SMOKE_USAGE, smokeCommand } from './commands/smoke.js';
 import { DEPLOY_USAGE, deployCommand } from './commands/deploy.js';
+import { SLO_USAGE, sloCommand } from './commands/slo.js';
 import { defaultContext, UsageError, type Context } from './context.js';
 
 const USAGE = `Usage: pipeline <command> [options]
@@ -12,6 +13,7 @@ ${STACK_USAGE}
 ${SMOKE_USAGE}
 ${BUILD_IMAGE_USAGE}
 ${DEPLOY_USAGE}
+${SLO_USAGE}
   help                show this help
 
 The SHS service has its own CLI: npx shs --help
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   smoke: smokeCommand,
   'build-image': buildImageCommand,
   deploy: deployCommand,
+  slo: sloCommand,
 };
 
 export async function main(argv: string[], ctx: Context): Promise<number> {
