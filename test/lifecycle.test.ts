@@ -1,5 +1,5 @@
 // Health, database failover, graceful shutdown and the fault switch, with real processes.
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../stack/src/ports.js';
 import { createDatabase, type TestDatabase } from './support/database.js';
@@ -59,9 +59,70 @@ describe('health', () => {
       expect((await fetch(`${svc.url}/api/movie/1`)).status).toBe(200);
       expect((await fetch(`${svc.url}/ping`)).status).toBe(200);
       const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-      expect(metrics).toMatch(/shs_db_failovers\{[^}]*\} 1/);
+      expect(metrics).toContain('# TYPE shs_db_failovers_total counter');
+      expect(metrics).toMatch(/^shs_db_failovers_total\{[^}]*\} 1$/m);
       expect(svc.output()).toContain('"msg":"database failover"');
     } finally {
+      await svc.stop('SIGKILL');
+    }
+  });
+
+  it('shs_db_up follows the last attempt to reach the database, /ping\'s included; queries are timed by outcome', async () => {
+    const port = await freePort();
+    const svc = await startService({ ...db.env, SHS_DATABASE_HOSTS: `127.0.0.1:${port}` });
+    const metrics = async () => (await fetch(`${svc.url}/metrics`)).text();
+    const value = (text: string, series: RegExp) => Number(series.exec(text)?.[1] ?? Number.NaN);
+    const up = async () => value(await metrics(), /^shs_db_up\{[^}]*\} (\S+)$/m);
+    const count = (text: string, outcome: string) => value(text, new RegExp(`^shs_db_query_duration_seconds_count\\{[^}]*outcome="${outcome}"[^}]*\\} (\\S+)$`, 'm'));
+    // "The database", reachable while a forwarder to the real server listens on that port.
+    const sockets = new Set<Socket>();
+    let forwarder: Server | null = null;
+    const reachable = async () => {
+      forwarder = createServer((client) => {
+        const upstream = connect(db.port, db.host);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+        }
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      await new Promise<void>((res) => forwarder!.listen(port, '127.0.0.1', res));
+    };
+    const unreachable = async () => {
+      const closed = new Promise((res) => forwarder!.close(res));
+      for (const s of sockets) s.destroy();
+      await closed;
+      forwarder = null;
+    };
+    try {
+      let text = await metrics();
+      expect(value(text, /^shs_db_up\{[^}]*\} (\S+)$/m)).toBe(0); // no answer yet
+      expect([count(text, 'ok'), count(text, 'error')]).toEqual([0, 0]); // both series exist from the start
+      expect((await fetch(`${svc.url}/api/movie/1`)).status).toBe(503);
+      text = await metrics();
+      expect([count(text, 'ok'), count(text, 'error')]).toEqual([0, 1]);
+      expect(value(text, /^shs_db_up\{[^}]*\} (\S+)$/m)).toBe(0);
+
+      await reachable();
+      await eventually(async () => (await fetch(`${svc.url}/ping`)).status === 200);
+      expect(await up()).toBe(1);
+      expect((await fetch(`${svc.url}/api/movie/1`)).status).toBe(200);
+      text = await metrics();
+      expect([count(text, 'ok'), count(text, 'error')]).toEqual([1, 1]); // /ping's check is not a timed query
+      expect(text).toMatch(/^shs_db_query_duration_seconds_bucket\{le="12",[^}]*outcome="ok"[^}]*\} 1$/m);
+
+      // the database goes away: /ping's own check is the attempt that notices
+      await unreachable();
+      await eventually(async () => (await fetch(`${svc.url}/ping`)).status === 500);
+      expect(await up()).toBe(0);
+      // and comes back: /ping's next success turns it up again, with no query in between
+      await reachable();
+      await eventually(async () => (await fetch(`${svc.url}/ping`)).status === 200);
+      expect(await up()).toBe(1);
+    } finally {
+      if (forwarder) await unreachable();
       await svc.stop('SIGKILL');
     }
   });

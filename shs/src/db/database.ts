@@ -13,6 +13,16 @@ export interface Query {
   values?: unknown[];
 }
 
+/** How a query or transaction ended, for shs_db_query_duration_seconds. */
+export type QueryOutcome = 'ok' | 'error';
+
+/** Told of each query, transaction and row stream run through Database as it ends, with its time in seconds. */
+export type QueryListener = (outcome: QueryOutcome, seconds: number) => void;
+
+export interface QueryFeed {
+  subscribe(listener: QueryListener): void;
+}
+
 export interface PoolStats {
   host: string;
   total: number;
@@ -20,6 +30,13 @@ export interface PoolStats {
   waiting: number;
   max: number;
   failovers: number;
+  /**
+   * The last attempt to reach the database (a query, a transaction, /ping's check) got an answer from it; false
+   * after a connection or authentication failure, and until the first answer.
+   */
+  up: boolean;
+  /** Where the time of each query is told (the same object every time): Metrics subscribes to it once. */
+  queries: QueryFeed;
 }
 
 export interface DatabaseEvents {
@@ -108,6 +125,9 @@ export class Database {
   private readonly hosts: HostPools[];
   private active = 0;
   private failovers = 0;
+  private reachable = false;
+  private readonly queryListeners: QueryListener[] = [];
+  private readonly queryFeed: QueryFeed = { subscribe: (listener) => void this.queryListeners.push(listener) };
   private healthInFlight: Promise<void> | null = null;
   private schemaReady = false;
   private closed = false;
@@ -175,6 +195,39 @@ export class Database {
     if (this.password && isAuthFailure(err)) this.password.rejected();
   }
 
+  /**
+   * What a failure says of reaching the database (shs_db_up): an unreachable server or a refused login says
+   * down; an error the server answered (a statement error) says it was reached; anything else (no password at
+   * hand yet, an error of the caller's code) says nothing.
+   */
+  private noteFailure(err: unknown): void {
+    if (isConnectionError(err) || isAuthFailure(err)) this.reachable = false;
+    else if (err instanceof pg.DatabaseError) this.reachable = true;
+  }
+
+  /**
+   * Times run from the call to its end, waiting for a pool connection and any retry on another host included,
+   * and tells the query listeners. Public entry points only: nothing is timed twice.
+   */
+  private async timed<T>(run: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    let outcome: QueryOutcome = 'error';
+    try {
+      const result = await run();
+      outcome = 'ok';
+      return result;
+    } finally {
+      const seconds = (performance.now() - start) / 1000;
+      for (const listener of this.queryListeners) {
+        try {
+          listener(outcome, seconds);
+        } catch {
+          // a listener's failure must not fail the query
+        }
+      }
+    }
+  }
+
   private failover(from: number, reason: unknown): void {
     if (this.hosts.length < 2 || this.active !== from) return; // someone else moved us already
     this.active = (from + 1) % this.hosts.length;
@@ -182,15 +235,22 @@ export class Database {
     this.events.onFailover?.(this.hosts[from]!.label, this.hosts[this.active]!.label, (reason as Error).message);
   }
 
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(q: Query): Promise<pg.QueryResult<R>> {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(q: Query): Promise<pg.QueryResult<R>> {
+    return this.timed(() => this.runQuery<R>(q));
+  }
+
+  private async runQuery<R extends pg.QueryResultRow>(q: Query): Promise<pg.QueryResult<R>> {
     this.requirePassword();
     // At most one attempt per host, and another attempt only when the statement was never sent.
     for (let attempt = 0; ; attempt++) {
       const index = this.active;
       try {
-        return await this.hosts[index]!.main.query<R>(q as pg.QueryConfig);
+        const result = await this.hosts[index]!.main.query<R>(q as pg.QueryConfig);
+        this.reachable = true;
+        return result;
       } catch (err) {
         this.noteAuthFailure(err);
+        this.noteFailure(err);
         if (!isConnectionError(err)) throw err;
         this.failover(index, err);
         if (!neverSent(err) || attempt + 1 >= this.hosts.length) throw err;
@@ -202,7 +262,7 @@ export class Database {
    * Runs a query whose rows are handed to onRow one by one as they arrive, instead of being collected: a list
    * of 100,000 rows then costs the garbage collector little. `settings` are applied with SET LOCAL around it.
    */
-  async eachRow(q: Query & { rowMode?: 'array'; types?: unknown }, onRow: (row: unknown[]) => void, settings: Record<string, string> = {}): Promise<number> {
+  eachRow(q: Query & { rowMode?: 'array'; types?: unknown }, onRow: (row: unknown[]) => void, settings: Record<string, string> = {}): Promise<number> {
     const local = Object.entries(settings);
     const run = async (client: pg.ClientBase) => {
       let count = 0;
@@ -218,11 +278,13 @@ export class Database {
       });
       return count;
     };
-    if (local.length === 0) return this.withClient(run);
-    return this.transaction(async (client) => {
-      for (const [key, value] of local) await client.query(`SELECT set_config($1, $2, true)`, [key, value]);
-      return run(client);
-    });
+    if (local.length === 0) return this.timed(() => this.withClient(run));
+    return this.timed(() =>
+      this.inTransaction(async (client) => {
+        for (const [key, value] of local) await client.query(`SELECT set_config($1, $2, true)`, [key, value]);
+        return run(client);
+      }),
+    );
   }
 
   private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -231,15 +293,20 @@ export class Database {
     let client: pg.PoolClient;
     try {
       client = await this.hosts[index]!.main.connect();
+      this.reachable = true;
     } catch (err) {
       this.noteAuthFailure(err);
+      this.noteFailure(err);
       if (isConnectionError(err)) this.failover(index, err);
       throw err;
     }
     let broken = false;
     try {
-      return await fn(client);
+      const result = await fn(client);
+      this.reachable = true;
+      return result;
     } catch (err) {
+      this.noteFailure(err);
       broken = isConnectionError(err);
       if (broken) this.failover(index, err);
       throw err;
@@ -249,7 +316,11 @@ export class Database {
   }
 
   /** Runs fn inside a transaction on one connection of the active host. */
-  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.timed(() => this.inTransaction(fn));
+  }
+
+  private inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.withClient(async (client) => {
       await client.query('BEGIN');
       try {
@@ -278,9 +349,13 @@ export class Database {
     const health = this.hosts[index]!.health;
     const probe = health
       .query('SELECT 1')
-      .then(() => (this.schemaReady ? undefined : this.checkSchema(health)))
+      .then(() => {
+        this.reachable = true;
+        return this.schemaReady ? undefined : this.checkSchema(health);
+      })
       .catch((err: unknown) => {
         this.noteAuthFailure(err);
+        this.noteFailure(err);
         if (isConnectionError(err)) this.failover(index, err);
         throw err;
       })
@@ -317,6 +392,8 @@ export class Database {
       waiting: pool.waitingCount,
       max: this.cfg.pool_size,
       failovers: this.failovers,
+      up: this.reachable,
+      queries: this.queryFeed,
     };
   }
 

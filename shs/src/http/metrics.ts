@@ -1,4 +1,5 @@
-// Prometheus metrics of one instance: requests and their duration per route pattern, and the database pool.
+// Prometheus metrics of one instance: requests and their duration per route pattern, the database pool, the
+// time of each database query and whether the database was reachable at the last attempt.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolStats } from '../db/database.js';
 
@@ -14,6 +15,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
+  private readonly queries: Histogram<'outcome'>;
 
   constructor(instance: string, pool: () => PoolStats) {
     this.registry.setDefaultLabels({ instance_id: instance });
@@ -44,7 +46,28 @@ export class Metrics {
     gauge('shs_db_pool_idle_connections', 'Idle connections to the active database host', (s) => s.idle);
     gauge('shs_db_pool_waiting_requests', 'Queries waiting for a free connection', (s) => s.waiting);
     gauge('shs_db_pool_max_connections', 'Configured pool size', (s) => s.max);
-    gauge('shs_db_failovers', 'Times the service moved to another database host', (s) => s.failovers);
+    gauge('shs_db_up', '1 when the last attempt to reach the database (a query or the /ping check) succeeded, 0 after a connection or authentication failure', (s) =>
+      s.up ? 1 : 0,
+    );
+    new Counter({
+      name: 'shs_db_failovers_total',
+      help: 'Times the service moved to another database host',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(pool().failovers);
+      },
+    });
+    this.queries = new Histogram({
+      name: 'shs_db_query_duration_seconds',
+      help: 'Time of each database query or transaction, waiting for a pool connection included, by outcome (ok, error)',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 3, 6, 12],
+      registers: [this.registry],
+    });
+    for (const outcome of ['ok', 'error'] as const) this.queries.zero({ outcome });
+    // The Database tells each query's time as it ends; its stats carry where to subscribe.
+    pool().queries.subscribe((outcome, seconds) => this.queries.observe({ outcome }, seconds));
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

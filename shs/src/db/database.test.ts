@@ -1,0 +1,57 @@
+// The Database's own telemetry, without a server: what a query to an unreachable host reports.
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../config.js';
+import { Database, PasswordUnavailableError, type PasswordSource, type QueryOutcome } from './database.js';
+
+/** A loopback port nothing listens on: connections to it are refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const open: Database[] = [];
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+});
+
+async function unreachable(password?: PasswordSource) {
+  const cfg = { ...defaultConfig().database, hosts: [`127.0.0.1:${await closedPort()}`], connect_timeout_ms: 2000 };
+  const db = new Database(cfg, {}, password);
+  open.push(db);
+  const seen: { outcome: QueryOutcome; seconds: number }[] = [];
+  db.stats().queries.subscribe((outcome, seconds) => seen.push({ outcome, seconds }));
+  return { db, seen };
+}
+
+describe('Database telemetry', () => {
+  it('reports each query, transaction and row stream once, as an error when the host refuses', async () => {
+    const { db, seen } = await unreachable();
+    await expect(db.query({ text: 'SELECT 1' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(db.transaction(async (c) => c.query('SELECT 1'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(db.eachRow({ text: 'SELECT 1' }, () => undefined, { work_mem: '4MB' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(db.eachRow({ text: 'SELECT 1' }, () => undefined)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(seen.map((s) => s.outcome)).toEqual(['error', 'error', 'error', 'error']);
+    for (const s of seen) expect(s.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('is down until an attempt succeeds, and a refused connection or /ping check keeps it down', async () => {
+    const { db } = await unreachable();
+    expect(db.stats().up).toBe(false);
+    await expect(db.checkHealth()).rejects.toThrow();
+    expect(db.stats().up).toBe(false);
+    await expect(db.query({ text: 'SELECT 1' })).rejects.toThrow();
+    expect(db.stats().up).toBe(false);
+  });
+
+  it('a password not at hand yet is an error of the query, but no attempt to reach the database', async () => {
+    const source: PasswordSource = { get: () => new Promise(() => undefined), ready: false, problem: 'not read yet', rejected: () => false };
+    const { db, seen } = await unreachable(source);
+    await expect(db.query({ text: 'SELECT 1' })).rejects.toBeInstanceOf(PasswordUnavailableError);
+    expect(seen.map((s) => s.outcome)).toEqual(['error']);
+    expect(db.stats().up).toBe(false);
+  });
+});
