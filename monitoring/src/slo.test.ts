@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SLO, DEFAULT_SLO_TEXT } from './default-slo.js';
-import { parseSlo, SloError } from './slo.js';
+import { CACHE_AGE_BUCKETS, parseSlo, PROXY_LATENCY_BUCKETS, SloError } from './slo.js';
 
 const minimal = (classes: string, top = 'version: 1\nwindow: 30d\n') => `${top}classes:\n${classes}`;
 
@@ -20,6 +20,13 @@ describe('the SLO file', () => {
     expect(byName['session-list']!.availability).toBe(0.95);
     expect(byName['long-dummy']!.maxStaleSeconds).toBe(60);
     expect(byName['long-dummy']!.latency).toEqual({ percentile: 75, belowMs: 1000 });
+  });
+
+  it("knows the proxy's histogram buckets as proxy/lua/shs/metrics.lua defines them", () => {
+    const lua = readFileSync(join(import.meta.dirname, '..', '..', 'proxy', 'lua', 'shs', 'metrics.lua'), 'utf8');
+    const list = (name: string) => new RegExp(`^local ${name} = \\{([^}]*)\\}`, 'm').exec(lua)![1]!.split(',').map(Number);
+    expect(list('BUCKETS')).toEqual([...PROXY_LATENCY_BUCKETS]);
+    expect(list('AGE_BUCKETS')).toEqual([...CACHE_AGE_BUCKETS]);
   });
 
   it('accepts 99.5% and 0.995 alike', () => {

@@ -5,7 +5,8 @@ local health = require "shs.health"
 local _M = {}
 local dict = ngx.shared.shs_metrics
 
-local BUCKETS = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 3, 6 }
+-- monitoring/src/slo.ts (PROXY_LATENCY_BUCKETS) lists these too: a latency objective's bound must be one of them.
+local BUCKETS = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1, 1.5, 3, 6 }
 -- shs_proxy_cache_served_age_seconds: around the 30 s freshness and the 60 s bound on what is served.
 local AGE_BUCKETS = { 1, 5, 10, 20, 30, 40, 50, 55, 60, 90, 120, 300 }
 local SEP = "\1"
