@@ -13,7 +13,8 @@ import { imageForDocker, imageInstanceSpec, removeInstanceContainers } from './i
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
 import { processAlive } from './process-alive.js';
-import { findPrometheus, prometheusConfig } from './prometheus.js';
+import type { Slo } from '../../monitoring/src/slo.js';
+import { findNodeExporter, findPostgresExporter, findPrometheus, prometheusConfig, writeRules } from './prometheus.js';
 import { DEFAULT_SUPERVISOR, readStatus, type ProgramSpec, type SupervisorConfig } from './supervisor.js';
 import { runShs, shsBin, shsEnv } from './shs-cli.js';
 import { ensureSelfSigned } from './tls.js';
@@ -32,8 +33,10 @@ export interface StackOptions {
   httpsPort: number;
   /** Expose the SHS fault switch (resilience tests). */
   faults: boolean;
-  /** Run Prometheus when it is installed (default true). */
+  /** Run Prometheus (and the node and postgres exporters) when installed (default true). */
   monitoring?: boolean;
+  /** The objectives the Prometheus rules are generated from (default: monitoring/slo.yaml). */
+  slo?: { slo: Slo; source: string };
   /**
    * Run the SHS instances from this image (a Docker reference, or oci:<dir> as build-image writes it) in a
    * Docker engine, instead of from the bundle (image-instances.ts).
@@ -58,6 +61,8 @@ interface Ports {
   proxyMetrics: number;
   instances: number[];
   prometheus: number;
+  nodeExporter?: number;
+  postgresExporter?: number;
 }
 
 interface StackState {
@@ -105,6 +110,8 @@ async function choosePorts(previous: Ports | undefined, options: StackOptions, p
     proxyMetrics: previous?.proxyMetrics ?? (await freePort()),
     instances,
     prometheus: previous?.prometheus ?? (await freePort()),
+    nodeExporter: previous?.nodeExporter ?? (await freePort()),
+    postgresExporter: previous?.postgresExporter ?? (await freePort()),
   };
 }
 
@@ -180,6 +187,70 @@ async function stopSupervisor(pid: number | null, progress: (m: string) => void)
   progress('supervisor: stopped (and everything it ran)');
 }
 
+/**
+ * Prometheus with monitoring/'s rules, and the node and postgres exporters it scrapes, for whichever of them
+ * is installed (./dev up installs Debian's). Adds their programs; returns what the rules hash to.
+ */
+function monitoringPrograms(options: StackOptions, ports: Ports, pgPort: number, programs: ProgramSpec[]): string {
+  const paths = stackPaths(options.stateDir);
+  const prometheus = options.monitoring === false ? null : findPrometheus();
+  if (!prometheus) {
+    options.progress(options.monitoring === false ? 'prometheus: not wanted' : 'prometheus: not installed, skipped (apt-get install prometheus)');
+    return '';
+  }
+  const log = (name: string) => join(paths.logs, `${name}.log`);
+  const nodeExporter = findNodeExporter();
+  if (nodeExporter && ports.nodeExporter) {
+    const listen = `127.0.0.1:${ports.nodeExporter}`;
+    programs.push({
+      name: 'node-exporter',
+      command: nodeExporter,
+      // the collectors the rules and the dashboard read; the others would report this whole machine's hardware
+      args: [`--web.listen-address=${listen}`, '--collector.disable-defaults', '--collector.filesystem', '--collector.cpu', '--collector.meminfo', '--collector.loadavg', '--collector.diskstats'],
+      log: log('node-exporter'),
+      health: { url: `http://${listen}/metrics` },
+    });
+  } else options.progress('node-exporter: not installed, skipped (apt-get install prometheus-node-exporter)');
+  const postgresExporter = findPostgresExporter();
+  if (postgresExporter && ports.postgresExporter) {
+    const listen = `127.0.0.1:${ports.postgresExporter}`;
+    programs.push({
+      name: 'postgres-exporter',
+      command: postgresExporter,
+      args: [`--web.listen-address=${listen}`],
+      // the password is read from the file, never put in the environment or the supervisor's config
+      env: { DATA_SOURCE_URI: `127.0.0.1:${pgPort}/${DB.name}?sslmode=disable`, DATA_SOURCE_USER: DB.user, DATA_SOURCE_PASS_FILE: paths.dbPassword },
+      log: log('postgres-exporter'),
+      health: { url: `http://${listen}/metrics` },
+    });
+  } else options.progress('postgres-exporter: not installed, skipped (apt-get install prometheus-postgres-exporter)');
+  mkdirSync(paths.prometheus, { recursive: true });
+  const rules = writeRules(options.root, join(paths.prometheus, 'rules'), options.slo?.slo, options.slo?.source);
+  const file = join(paths.prometheus, 'prometheus.yml');
+  writeFileSync(
+    file,
+    prometheusConfig(
+      {
+        instances: ports.instances.map((p) => `127.0.0.1:${p}`),
+        proxy: `127.0.0.1:${ports.proxyMetrics}`,
+        prometheus: `127.0.0.1:${ports.prometheus}`,
+        node: nodeExporter ? `127.0.0.1:${ports.nodeExporter}` : null,
+        postgres: postgresExporter ? `127.0.0.1:${ports.postgresExporter}` : null,
+      },
+      rules.files,
+    ),
+  );
+  programs.push({
+    name: 'prometheus',
+    command: prometheus,
+    args: [`--config.file=${file}`, `--storage.tsdb.path=${join(paths.prometheus, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`],
+    log: log('prometheus'),
+    health: { url: `http://127.0.0.1:${ports.prometheus}/-/ready` },
+  });
+  options.progress(`prometheus: rules from monitoring/prometheus/rules and ${options.slo?.source ?? 'monitoring/slo.yaml'}`);
+  return rules.fingerprint;
+}
+
 export async function up(options: StackOptions): Promise<ComponentStatus[]> {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
@@ -237,24 +308,10 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
         },
   );
   programs.push(proxy.spec);
-  const prometheus = options.monitoring === false ? null : findPrometheus();
-  if (prometheus) {
-    mkdirSync(paths.prometheus, { recursive: true });
-    const file = join(paths.prometheus, 'prometheus.yml');
-    writeFileSync(file, prometheusConfig(ports.instances.map((p) => `127.0.0.1:${p}`), `127.0.0.1:${ports.proxyMetrics}`));
-    programs.push({
-      name: 'prometheus',
-      command: prometheus,
-      args: [`--config.file=${file}`, `--storage.tsdb.path=${join(paths.prometheus, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`],
-      log: join(paths.logs, 'prometheus.log'),
-      health: { url: `http://127.0.0.1:${ports.prometheus}/-/healthy` },
-    });
-  } else {
-    progress(options.monitoring === false ? 'prometheus: not wanted' : 'prometheus: not installed, skipped');
-  }
+  const rulesFingerprint = monitoringPrograms(options, ports, pg.info.port, programs);
   const supervisorConfig: SupervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);
-  const configHash = hash(configText + readFileSync(join(paths.proxy, 'nginx.conf'), 'utf8'));
+  const configHash = hash(configText + readFileSync(join(paths.proxy, 'nginx.conf'), 'utf8') + rulesFingerprint);
 
   let supervisorPid = previous?.supervisorPid ?? null;
   if (processAlive(supervisorPid) && previous?.configHash === configHash) {
@@ -330,6 +387,8 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
     }
     if (name === 'proxy') return { port: ports.http, url: `http://127.0.0.1:${ports.http} https://127.0.0.1:${ports.https} metrics :${ports.proxyMetrics}` };
     if (name === 'prometheus') return { port: ports.prometheus, url: `http://127.0.0.1:${ports.prometheus}` };
+    if (name === 'node-exporter' && ports.nodeExporter) return { port: ports.nodeExporter, url: `http://127.0.0.1:${ports.nodeExporter}/metrics` };
+    if (name === 'postgres-exporter' && ports.postgresExporter) return { port: ports.postgresExporter, url: `http://127.0.0.1:${ports.postgresExporter}/metrics` };
     return { port: null, url: null };
   };
   for (const p of st?.programs ?? []) {

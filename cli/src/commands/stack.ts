@@ -6,19 +6,25 @@ import { down, stackPaths, stackPorts, status, up, type ComponentStatus } from '
 import { textTable } from '../../../actions/common/src/text-table.js';
 import { checkLine, checksTable } from '../../../actions/smoke/src/report/terminal.js';
 import { runSmoke } from '../../../actions/smoke/src/smoke.js';
+import { activeAlerts, type Alert } from '../../../stack/src/prometheus.js';
 import { Supervisor, type SupervisorConfig } from '../../../stack/src/supervisor.js';
+import { loadSlo } from './slo.js';
 import type { Context } from '../context.js';
 
 export const STACK_USAGE = `  up [options]        start the local stack: PostgreSQL, SHS instances, the proxy (HTTP, HTTPS with a
-                      self-signed certificate), Prometheus when installed, and a supervisor that
-                      restarts what dies or stays unhealthy; then check it answers. Idempotent.
+                      self-signed certificate), Prometheus with monitoring/'s rules and alerts (and the
+                      node and postgres exporters) when installed, and a supervisor that restarts what
+                      dies or stays unhealthy; then check it answers. Idempotent.
       --scale <x>       dataset size as a fraction of the full one (default 0.02)
       --port <n>        proxy HTTP port on 127.0.0.1 (default 18080)
       --https-port <n>  proxy HTTPS port (default 18443)
       --instances <n>   SHS instances behind the proxy (default 2)
       --faults          enable the SHS fault switch (POST /_fault on each instance port)
+      --slo <file>      objectives to generate Prometheus's SLO rules from (default monitoring/slo.yaml)
+      --no-monitoring   do not run Prometheus and the exporters
   down                stop everything up started (data is kept in the state directory)
-  status              components, state, pids, ports, URLs and health (exit 3 if any is not running)
+  status              components, state, pids, ports, URLs and health, and Prometheus's firing and
+                      pending alerts (exit 3 if any component is not running)
   logs <component> [-n <lines>]
                       the last lines of a component's log (postgres, supervisor, shs-1, proxy, ...)`;
 
@@ -44,15 +50,31 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
       'https-port': { type: 'string', default: '18443' },
       instances: { type: 'string', default: '2' },
       faults: { type: 'boolean', default: false },
+      slo: { type: 'string' },
+      'no-monitoring': { type: 'boolean', default: false },
     },
   });
+  const slo = values.slo === undefined ? undefined : loadSlo(values.slo, ctx);
   const scale = Number(values.scale);
   if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new ctx.UsageError(`--scale must be a number in (0, 10], got "${values.scale}"`);
   const httpPort = positiveInt(ctx, 'port', values.port, 65535);
   const httpsPort = positiveInt(ctx, 'https-port', values['https-port'], 65535);
   const instances = positiveInt(ctx, 'instances', values.instances, 16);
-  const components = await up({ root: ctx.root, stateDir: ctx.stateDir, scale, instances, httpPort, httpsPort, faults: values.faults, progress: ctx.progress });
+  const components = await up({
+    root: ctx.root,
+    stateDir: ctx.stateDir,
+    scale,
+    instances,
+    httpPort,
+    httpsPort,
+    faults: values.faults,
+    monitoring: !values['no-monitoring'],
+    ...(slo ? { slo } : {}),
+    progress: ctx.progress,
+  });
   ctx.out(`\n${statusTable(components)}`);
+  const prometheus = components.find((c) => c.name === 'prometheus');
+  if (prometheus?.url) ctx.out(`\nPrometheus: ${prometheus.url} (alerts: ${prometheus.url}/alerts; the dashboard's queries: docs/monitoring.md)\n`);
   // The smoke checks of the smoke action (no load): the same judgement as a deployment gets.
   ctx.progress('smoke checks');
   const caFile = join(stackPaths(ctx.stateDir).proxy, 'tls', 'cert.pem');
@@ -78,6 +100,22 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
   return result.verdict === 'pass' ? 0 : 1;
 }
 
+/** Prometheus's pending and firing alerts as a table, or why they are unknown. */
+export async function alertsText(prometheusUrl: string): Promise<string> {
+  let alerts: Alert[];
+  try {
+    alerts = await activeAlerts(prometheusUrl);
+  } catch (err) {
+    return `alerts: unknown (${(err as Error).message})\n`;
+  }
+  if (alerts.length === 0) return `alerts: none firing or pending (${prometheusUrl}/alerts)\n`;
+  const firing = alerts.filter((a) => a.state === 'firing').length;
+  return `alerts: ${firing} firing, ${alerts.length - firing} pending (${prometheusUrl}/alerts; what each means: docs/monitoring.md)\n${textTable(
+    ['alert', 'state', 'severity', 'since', 'summary'],
+    alerts.map((a) => [a.name, a.state, a.severity || '-', a.activeAt ?? '-', a.summary]),
+  )}\n`;
+}
+
 export async function downCommand(argv: string[], ctx: Context): Promise<number> {
   parseArgs({ args: argv, options: {} });
   await down({ stateDir: ctx.stateDir, progress: ctx.progress });
@@ -90,6 +128,8 @@ export async function statusCommand(argv: string[], ctx: Context): Promise<numbe
   ctx.out(statusTable(components));
   const ports = stackPorts(ctx.stateDir);
   if (!ports) ctx.out('\nno stack has been started here (pipeline up)\n');
+  const prometheus = components.find((c) => c.name === 'prometheus' && c.state === 'running');
+  if (prometheus?.url) ctx.out(`\n${await alertsText(prometheus.url)}`);
   return components.every((c) => c.state === 'running') ? 0 : 3;
 }
 
