@@ -15,13 +15,15 @@ export interface TestStack {
   caFile: string;
   pidOf(name: string): number;
   restartsOf(name: string): number;
+  /** Prometheus's URL, when the stack runs it (startStack({ monitoring: true })). */
+  prometheus: string | null;
   /** The proxy's Prometheus text. */
   proxyMetrics(): Promise<string>;
   fault(instance: number, mode: 'sick' | 'slow' | 'healthy' | 'crash'): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { instances?: number; faults?: boolean } = {}): Promise<TestStack> {
+export async function startStack(options: { instances?: number; faults?: boolean; monitoring?: boolean } = {}): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'shs-stack-'));
   chmodSync(stateDir, 0o755);
   const log: string[] = [];
@@ -33,7 +35,7 @@ export async function startStack(options: { instances?: number; faults?: boolean
     httpPort: 0,
     httpsPort: 0,
     faults: options.faults ?? true,
-    monitoring: false,
+    monitoring: options.monitoring ?? false,
     progress: (m) => log.push(m),
   }).catch((err: Error) => {
     throw new Error(`pipeline up failed: ${err.message}\n${log.join('\n')}`);
@@ -50,6 +52,7 @@ export async function startStack(options: { instances?: number; faults?: boolean
     http: `http://127.0.0.1:${ports.http}`,
     https: `https://localhost:${ports.https}`,
     metrics: `http://127.0.0.1:${ports.proxyMetrics}/metrics`,
+    prometheus: options.monitoring ? `http://127.0.0.1:${ports.prometheus}` : null,
     instancePorts: ports.instances,
     caFile: join(paths.proxy, 'tls', 'cert.pem'),
     pidOf: (name) => program(name).pid ?? 0,
