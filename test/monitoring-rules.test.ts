@@ -46,6 +46,17 @@ describe('monitoring/prometheus', () => {
     expect(names.filter((n) => !silent.has(n)), 'alerts with no silent test').toEqual([]);
   });
 
+  it("every alert's runbook annotation points at its section of docs/monitoring.md", () => {
+    const doc = readFileSync(join(ROOT, 'docs/monitoring.md'), 'utf8');
+    const anchors = new Set([...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    const rules = ruleFiles.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules));
+    const bad = rules
+      .filter((r) => r.alert)
+      .filter((r) => r.annotations?.runbook !== `docs/monitoring.md#${r.alert!.toLowerCase()}` || !anchors.has(r.alert!.toLowerCase()))
+      .map((r) => r.alert);
+    expect(bad).toEqual([]);
+  });
+
   it('promtool test rules passes every unit test', () => {
     const r = spawnSync('promtool', ['test', 'rules', ...testFiles], { cwd: TESTS, encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`).not.toContain('FAILED');
