@@ -5,7 +5,7 @@
 // serve, and stops gracefully on SIGQUIT with nginx's status.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -34,6 +34,8 @@ interface Proxy {
 
 async function startProxy(env: Record<string, string>): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), 'proxy-start-'));
+  // as /run is in the image: the entrypoint makes the run directory below it
+  chmodSync(dir, 0o755);
   const [http, https, metrics] = [await freePort(), await freePort(), await freePort()];
   // stdout to a file: as in a container, nginx can open it as /dev/stdout for the access log.
   const logFile = join(dir, 'out.log');
@@ -107,6 +109,9 @@ describe('the proxy image\'s entrypoint', () => {
     expect(content?.headers.authorization).toBe(`Bearer ${cloud.token}`);
     expect(cloud.requests.some((r) => r.path.endsWith('/service-accounts/default/token') && r.headers['metadata-flavor'] === 'Google')).toBe(true);
     expect(statSync(join(p.runDir, 'tls', 'key.pem')).mode & 0o777).toBe(0o600);
+    // nginx's workers (nobody, when this runs as root) can reach the cache under the run directory
+    expect((await fetch(`${p.http}/long_dummy`)).status).toBe(200);
+    expect((await fetch(`${p.http}/long_dummy`)).headers.get('x-cache-status')).toBe('HIT');
 
     const renewed = selfSigned(['shs.example.com']);
     cloud.certificates['fpq-cert-1'] = { certificateChain: [renewed.cert], privateKey: renewed.key };

@@ -5,7 +5,7 @@
 // shutdown, SIGINT as its fast one, SIGHUP as a reload), the certificate is downloaded again on a timer and
 // nginx reloaded when it changed, and the process exits with nginx's status. One JSON line per event on stdout.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { certificateFiles, downloadCertificate, selfSignedContent, writeCertificate, type CertificateContent } from './certificate.js';
@@ -108,6 +108,10 @@ export async function start(env: NodeJS.ProcessEnv, bundleDir: string): Promise<
   if (!features.lua) throw new Error(`${binary} has no Lua module`);
   if (rt.http3 && !features.http3)
     throw new Error(`PROXY_HTTP3: ${binary} (nginx ${features.version}) was built without HTTP/3 (--with-http_v3_module); this image cannot serve it (proxy/README.md, "HTTP/3")`);
+  // The run directory must let nginx's workers through to their tmp and cache directories (given to them below);
+  // the TLS key's directory stays the master's alone.
+  mkdirSync(rt.runDir, { recursive: true, mode: 0o755 });
+  chmodSync(rt.runDir, 0o755);
   for (const sub of ['tmp', 'cache', 'tls']) mkdirSync(join(rt.runDir, sub), { recursive: true, mode: 0o700 });
   const user = workerUser();
   giveToWorkers(user, [join(rt.runDir, 'tmp'), join(rt.runDir, 'cache')]);
