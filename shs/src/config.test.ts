@@ -48,6 +48,70 @@ describe('config', () => {
     expect(() => loadConfig({ env: { SHS_NOPE: '1' }, readFile: files({}) })).toThrow(ConfigError);
   });
 
+  it('never echoes a secret value in an error', () => {
+    const error = (yaml: string, env: Record<string, string> = {}) => {
+      try {
+        loadConfig({ path: '/c.yaml', env, readFile: files({ '/c.yaml': yaml }) });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    // A password of the wrong type: named, typed, not shown.
+    const number = error('database:\n  password: 12345\n');
+    expect(number).toBe('/c.yaml: database.password: expected a string, got a number (value not shown: secret)');
+    for (const [yaml, secret] of [
+      ['database:\n  password: 987654.5\n', '987654'],
+      ['database:\n  password: [hunter2, x]\n', 'hunter2'],
+      ['database:\n  password: {a: hunter2}\n', 'hunter2'],
+      ['database:\n  password: true\n', 'true'],
+    ] as const) {
+      const message = error(yaml);
+      expect(message).toMatch(/database\.password: expected a string/);
+      expect(message).not.toContain(secret);
+    }
+    // Other keys still show what they got.
+    expect(error('server:\n  host: 42\n')).toContain('got 42 (number)');
+  });
+
+  it('reports YAML it cannot parse by file:line:column and kind, never quoting the line (it may hold a password)', () => {
+    const error = (yaml: string) => {
+      try {
+        loadConfig({ path: '/c.yaml', env: {}, readFile: files({ '/c.yaml': yaml }) });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const quote = error('server:\n  port: 1\ndatabase:\n  password: "hunter2\n');
+    expect(quote).toMatch(/^\/c\.yaml:\d+:\d+: invalid YAML \(MISSING_CHAR\): /);
+    expect(quote).not.toContain('hunter2');
+    const escape = error('database:\n  password: "hun\\qter2"\n');
+    expect(escape).toMatch(/^\/c\.yaml:2:\d+: invalid YAML \(BAD_DQ_ESCAPE\): /);
+    expect(escape).not.toMatch(/hun|qter2/);
+    const compact = error('database:\n  password: hunter2: x\n');
+    expect(compact).toMatch(/^\/c\.yaml:2:\d+: invalid YAML \(BLOCK_AS_IMPLICIT_KEY\)/);
+    expect(compact).not.toContain('hunter2');
+    const duplicate = error('database:\n  password: hunter2\n  password: hunter3\n');
+    expect(duplicate).toMatch(/^\/c\.yaml:3:3: invalid YAML \(DUPLICATE_KEY\): /);
+    expect(duplicate).not.toContain('hunter');
+  });
+
+  it('refuses the fault switch under NODE_ENV=production', () => {
+    const run = (env: Record<string, string>, yaml = '') => () => loadConfig({ path: '/c.yaml', env, readFile: files({ '/c.yaml': yaml }) });
+    expect(run({ NODE_ENV: 'production', SHS_FAULTS_ENABLED: 'true' })).toThrow(ConfigError);
+    expect(run({ NODE_ENV: 'production', SHS_FAULTS_ENABLED: 'true' })).toThrow(
+      /faults\.enabled \(SHS_FAULTS_ENABLED\) is true while NODE_ENV=production/,
+    );
+    expect(run({ NODE_ENV: 'production' }, 'faults:\n  enabled: true\n')).toThrow(/faults\.enabled .* NODE_ENV=production/);
+    // Off in production, or on anywhere else: fine.
+    expect(run({ NODE_ENV: 'production' }, 'faults:\n  enabled: false\n')().config.faults.enabled).toBe(false);
+    expect(run({ NODE_ENV: 'test', SHS_FAULTS_ENABLED: 'true' })().config.faults.enabled).toBe(true);
+    expect(run({ SHS_FAULTS_ENABLED: 'true' })().config.faults.enabled).toBe(true);
+  });
+
   it('reads the password from a file and never prints it', () => {
     const { config } = loadConfig({
       env: { SHS_DATABASE_PASSWORD_FILE: '/run/secrets/pw' },

@@ -1,7 +1,7 @@
 // Configuration of the SHS service: built-in defaults, then a YAML file, then SHS_* environment overrides.
 // Every key is declared once in FIELDS; validation errors name the key (or the variable) that is wrong.
 import { readFileSync } from 'node:fs';
-import { parseDocument, stringify } from 'yaml';
+import { LineCounter, parseDocument, stringify, type YAMLError } from 'yaml';
 
 export const DEFAULT_CONFIG_PATH = '/opt/shs/config.yaml';
 
@@ -75,7 +75,7 @@ const FIELDS: readonly Field[] = [
   { path: ['long_dummy', 'delay_ms'], kind: { type: 'int', min: 1000, max: 60_000 }, doc: 'how long /long_dummy takes (over 1 s by contract)' },
   { path: ['log', 'level'], kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, doc: 'lowest level written' },
   { path: ['log', 'requests'], kind: { type: 'bool' }, doc: 'one JSON line per request' },
-  { path: ['faults', 'enabled'], kind: { type: 'bool' }, doc: 'expose POST /_fault for resilience tests; never enable in production' },
+  { path: ['faults', 'enabled'], kind: { type: 'bool' }, doc: 'expose POST /_fault for resilience tests; refused with NODE_ENV=production' },
   { path: ['faults', 'slow_delay_ms'], kind: { type: 'int', min: 0, max: 60_000 }, doc: 'extra latency of the "slow" fault' },
 ];
 
@@ -110,6 +110,36 @@ export function envName(path: readonly string[]): string {
 
 const RESERVED_ENV = new Set(['SHS_CONFIG']);
 
+/**
+ * What each yaml error code means, in our words: yaml's own messages may quote the source (an invalid escape,
+ * a tag, an alias), and any line of the file may hold a password.
+ */
+const YAML_ERRORS: Partial<Record<YAMLError['code'], string>> = {
+  ALIAS_PROPS: 'an alias cannot have an anchor or a tag',
+  BAD_ALIAS: 'an alias that names no anchor',
+  BAD_DIRECTIVE: 'a directive that is not valid here',
+  BAD_DQ_ESCAPE: 'an invalid escape sequence in a double-quoted string',
+  BAD_INDENT: 'wrong indentation',
+  BAD_PROP_ORDER: 'anchors and tags in the wrong place',
+  BAD_SCALAR_START: 'a plain value cannot start with this character (quote it)',
+  BLOCK_AS_IMPLICIT_KEY: 'a nested mapping on one line (quote the value if it contains ": ")',
+  BLOCK_IN_FLOW: 'a block collection inside a flow collection',
+  DUPLICATE_KEY: 'a key that appears twice in the same mapping',
+  IMPOSSIBLE: 'the parser gave up',
+  KEY_OVER_1024_CHARS: 'an implicit key longer than 1024 characters',
+  MISSING_CHAR: 'a missing character (an unclosed quote or bracket, or a missing space after ":")',
+  MULTILINE_IMPLICIT_KEY: 'an implicit key spread over several lines',
+  MULTIPLE_ANCHORS: 'more than one anchor on a node',
+  MULTIPLE_DOCS: 'more than one document in the file',
+  MULTIPLE_TAGS: 'more than one tag on a node',
+  NON_STRING_KEY: 'a key that is not a string',
+  RESOURCE_EXHAUSTION: 'too many aliases',
+  TAB_AS_INDENT: 'a tab used for indentation',
+  TAG_RESOLVE_FAILED: 'a tag that cannot be resolved',
+  UNEXPECTED_TOKEN: 'something unexpected',
+  BAD_COLLECTION_TYPE: 'a tag that does not fit its collection',
+};
+
 export interface HostPort {
   host: string;
   port: number;
@@ -125,12 +155,18 @@ export function parseHost(text: string, where: string): HostPort {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : `${JSON.stringify(value)} (${typeof value})`;
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${/^[aeiou]/.test(typeof value) ? 'an' : 'a'} ${typeof value}`;
 }
 
 function coerce(field: Field, value: unknown, where: string, fromEnv: boolean): unknown {
   const k = field.kind;
+  // A secret's value is never shown, whatever its type (a YAML `password: 12345` is a number): only its kind.
+  const describe = (v: unknown): string =>
+    field.secret ? `${kindOf(v)} (value not shown: secret)` : typeof v === 'string' ? JSON.stringify(v) : `${JSON.stringify(v)} (${typeof v})`;
   switch (k.type) {
     case 'string': {
       if (typeof value !== 'string') throw new ConfigError(`${where}: expected a string, got ${describe(value)}`);
@@ -255,8 +291,14 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
   if (text !== undefined) {
-    const doc = parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length > 0) throw new ConfigError(`${path}: invalid YAML: ${doc.errors[0]!.message}`);
+    const lines = new LineCounter();
+    // prettyErrors off: yaml's messages then carry no excerpt of the file (the line may hold a password).
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const { line, col } = lines.linePos(e.pos[0]);
+      throw new ConfigError(`${path}:${line}:${col}: invalid YAML (${e.code}): ${YAML_ERRORS[e.code] ?? 'cannot parse here'}`);
+    }
     applyFile(config, doc.toJS(), path);
   }
   applyEnv(config, env);
@@ -265,6 +307,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     throw new ConfigError(
       `${sources.map((k) => `database.${k} (${envName(['database', k])})`).join(' and ')} are ${sources.length === 2 ? 'both' : 'all'} set; ` +
         'set at most one of database.password, database.password_file and database.password_lockbox_secret_id',
+    );
+  if (config.faults.enabled && env.NODE_ENV === 'production')
+    throw new ConfigError(
+      `faults.enabled (${envName(['faults', 'enabled'])}) is true while NODE_ENV=production: the fault switch lets anyone who reaches ` +
+        'the port make this instance slow or sick; it is for resilience tests only. Turn it off, or run outside production',
     );
   if (config.database.password_file !== '') {
     try {
