@@ -195,6 +195,25 @@ describe('sessions', () => {
       expect(json.error, body).toBe('bad_request');
       expect(json.message, body).toMatch(message);
     }
+    // Zone offsets: only real ones (Z, or ±hh:mm with hh up to 14 and mm up to 59) reach the database.
+    const [{ n: sessionsBefore }] = (await sql<{ n: string }>('SELECT count(*) AS n FROM sessions')) as [{ n: string }];
+    for (const zone of ['+99:99', '-99:99', '+24:00', '+15:00', '-14:60', '+1460', '+05:75']) {
+      const r = await post('/api/session', JSON.stringify({ start_time: `2021-12-09T16:12:52${zone}`, customer_id: 1, movie_id: 1 }));
+      expect(r.status, zone).toBe(400);
+      expect(r.headers.get('content-type'), zone).toMatch(/^application\/json/);
+      const json = (await r.json()) as { error: string; message: string };
+      expect(json.error, zone).toBe('bad_request');
+      expect(json.message, zone).toMatch(/start_time has an invalid zone offset/);
+    }
+    for (const [zone, utc] of [['+14:00', '2021-12-09T02:12:52.000000Z'], ['-12:00', '2021-12-10T04:12:52.000000Z'], ['+0545', '2021-12-09T10:27:52.000000Z'], ['-00:00', '2021-12-09T16:12:52.000000Z']]) {
+      const r = await post('/api/session', JSON.stringify({ start_time: `2021-12-09T16:12:52${zone}`, customer_id: 1, movie_id: 1 }));
+      expect(r.status, zone).toBe(201);
+      const created = (await r.json()) as { id: number; start_time: string };
+      expect(created.start_time, zone).toBe(utc);
+      expect((await get(`/api/session/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+    }
+    const [{ n: sessionsAfter }] = (await sql<{ n: string }>('SELECT count(*) AS n FROM sessions')) as [{ n: string }];
+    expect(sessionsAfter).toBe(sessionsBefore);
     const wrongType = await post('/api/session', 'start_time=now', 'application/x-www-form-urlencoded');
     expect(wrongType.status).toBe(415);
     const huge = await post('/api/session', JSON.stringify({ start_time: 'x'.repeat(20_000) }));

@@ -45,6 +45,12 @@ describe('parseNewSession', () => {
     expect(message(() => checkTimestamp('2021-12-09T16:12:52.1234567Z', 't'))).toMatch(/ISO 8601/);
     expect(message(() => checkTimestamp(1639066372, 't'))).toMatch(/must be a string/);
   });
+  it('accepts only real zone offsets: Z, or ±hh:mm (±hhmm) with hh up to 14 and mm up to 59', () => {
+    for (const zone of ['Z', '+00:00', '-00:00', '+14:00', '-14:59', '+05:45', '+0545', '-1200'])
+      expect(checkTimestamp(`2021-12-09T16:12:52${zone}`, 't'), zone).toBe(`2021-12-09T16:12:52${zone}`);
+    for (const zone of ['+99:99', '-99:99', '+15:00', '+24:00', '-23:59', '+05:60', '+1460', '+00:99'])
+      expect(message(() => checkTimestamp(`2021-12-09T16:12:52${zone}`, 't')), zone).toMatch(/t has an invalid zone offset/);
+  });
 });
 
 describe('parseOperation', () => {

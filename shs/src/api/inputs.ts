@@ -7,7 +7,9 @@ export interface NewSession {
   movie_id: number;
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2}):?(\d{2}))$/;
+/** The widest offset in use (Kiribati, UTC+14); PostgreSQL refuses some beyond it, and a 500 is no answer. */
+const MAX_OFFSET_HOURS = 14;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,6 +27,8 @@ export function checkTimestamp(value: unknown, field: string): string {
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59)
     throw badRequest(`${field} is not a valid date and time: ${JSON.stringify(value)}`);
+  if (m[9] !== undefined && (Number(m[9]) > MAX_OFFSET_HOURS || Number(m[10]) > 59))
+    throw badRequest(`${field} has an invalid zone offset ${JSON.stringify(m[8])}: expected Z or ±hh:mm with hh 00-${MAX_OFFSET_HOURS} and mm 00-59`);
   return value;
 }
 
