@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../shs/src/db/schema.js';
 import { createDatabase, type TestDatabase } from './support/database.js';
 import { runCli } from './support/shs.js';
 
@@ -105,6 +106,41 @@ describe('shs CLI', () => {
       expect(fks.rows.map((r) => r.conname)).toEqual(['sessions_customer_fkey', 'sessions_movie_fkey']);
     } finally {
       await c.end();
+    }
+  });
+
+  it('gives up on a migration after the lock timeout when another session holds its table, changing nothing', async () => {
+    const db = await newDb();
+    const setup = await db.client();
+    const holder = await db.client();
+    try {
+      // A database at version 1: migration 2 (keys and indexes) is pending and needs sessions exclusively.
+      await setup.query('CREATE TABLE shs_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const statement of MIGRATIONS[0]!.statements) await setup.query(statement);
+      await setup.query(`INSERT INTO shs_schema_migrations (version, name) VALUES (1, 'tables')`);
+      // A reader in a long transaction (a slow list, an open psql session) holds sessions.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE sessions IN ACCESS SHARE MODE');
+      const running = runCli(['migrate'], db.env);
+      // Without a lock timeout migrate would wait for ever: the holder lets go after a bound, so the test ends either way.
+      const bound = new Promise((r) => setTimeout(r, 20_000));
+      await Promise.race([running, bound]);
+      await holder.query('COMMIT');
+      const r = await running;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('shs: migrate: could not get a lock within 5 s while applying migration 2 (keys and indexes)');
+      expect(r.stderr).toContain('nothing was changed');
+      const version = await setup.query<{ v: number }>('SELECT max(version) AS v FROM shs_schema_migrations');
+      expect(version.rows[0]!.v).toBe(1);
+      const keys = await setup.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'sessions'::regclass`);
+      expect(keys.rows).toEqual([]);
+      // Once the table is free, the same command goes through.
+      const again = await runCli(['migrate'], db.env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('applied 2: keys and indexes');
+    } finally {
+      await holder.end();
+      await setup.end();
     }
   });
 

@@ -18,7 +18,8 @@ const USAGE = `Usage: shs <command> [options]
 
 Commands:
   run_server              serve the HTTP API (config: server.*, database.*)
-  migrate                 apply pending schema migrations (keys and indexes included)
+  migrate                 apply pending schema migrations (keys and indexes included); a statement
+                          waits at most 5 s for a table lock, else nothing is changed and it exits 1
   prepare_db              generate the dataset inside PostgreSQL, then index it
       --scale <x>         fraction of the full size (500,000 customers, 29,019 movies,
                           5,000,000 sessions); default 1
