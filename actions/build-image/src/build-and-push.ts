@@ -78,17 +78,33 @@ export function reportOf(err: unknown): BuildReport | undefined {
   return err instanceof Error ? (err as Error & { report?: BuildReport }).report : undefined;
 }
 
+/** Where credentials came from: registry-username/password, or a Yandex Cloud IAM token (user `iam`). */
+export type CredentialsSource = 'registry-username' | 'yandex';
+
+/** The Yandex Container Registry: the only registry Yandex Cloud credentials are sent to. */
+export const YANDEX_REGISTRY = 'cr.yandex';
+
 /** The image's registry credentials: explicit username/password, else an IAM token as user `iam`. */
-async function registryCredentials(req: BuildRequest): Promise<Credentials | undefined> {
+async function registryCredentials(req: BuildRequest): Promise<{ credentials: Credentials; source: CredentialsSource } | undefined> {
   if (req.registryCredentials) {
     req.mask(req.registryCredentials.password);
-    return req.registryCredentials;
+    return { credentials: req.registryCredentials, source: 'registry-username' };
   }
   if (!req.yc) return undefined;
   const token = await getYcIamToken(req.yc, { ...(req.ycDeps ?? {}), mask: req.mask });
   if (!token) return undefined;
   req.log(`Yandex Cloud IAM token obtained by ${token.method}`);
-  return { username: 'iam', password: token.token };
+  return { credentials: { username: 'iam', password: token.token }, source: 'yandex' };
+}
+
+/**
+ * Which push target's registry gets the credentials: registry-username/password are for the first push target's
+ * registry, Yandex Cloud credentials for cr.yandex; every other registry is pushed to without credentials.
+ */
+export function credentialsScope(o: { credentials?: Credentials; source?: CredentialsSource; push: ImageReference[] }): (registry: string) => Credentials | undefined {
+  if (!o.credentials) return () => undefined;
+  const host = o.source === 'yandex' ? YANDEX_REGISTRY : o.push[0]?.registry;
+  return (registry) => (registry === host ? o.credentials : undefined);
 }
 
 export function buildReport(image: BuiltImage, provenance: Provenance, extra: Partial<BuildReport> & { timings: BuildReport['timings'] }): BuildReport {
@@ -133,6 +149,11 @@ export async function buildAndPush(req: BuildRequest): Promise<BuildReport> {
   if (provenance.createdFrom === 'epoch-zero') req.log('warning: no SOURCE_DATE_EPOCH and no git commit found: timestamps are 1970-01-01');
   // Credentials first: a wrong key fails before a long build.
   const credentials = req.push.length > 0 ? await phase('Credentials', () => registryCredentials(req)) : undefined;
+  const scoped = credentialsScope({ ...(credentials ?? {}), push: req.push });
+  if (credentials) {
+    for (const registry of new Set(req.push.map((p) => p.registry)))
+      if (!scoped(registry)) req.log(`warning: the ${credentials.source === 'yandex' ? 'Yandex Cloud credentials are for cr.yandex' : `registry credentials are for ${req.push[0]!.registry}, the first push target's registry`}: pushing to ${registry} without them`);
+  }
   let image: BuiltImage;
   try {
     image = await phase(`Build ${spec.title}`, () => buildImage({ spec, provenance, sources, ...(req.cacheDir ? { cacheDir: req.cacheDir } : {}), log: req.log }));
@@ -153,7 +174,7 @@ export async function buildAndPush(req: BuildRequest): Promise<BuildReport> {
       pushed = await phase(`Push ${req.push.map((p) => formatReference(p)).join(', ')}`, () =>
         pushImage(image, {
           targets: req.push,
-          credentials: () => credentials,
+          credentials: scoped,
           tls: { ...(ca ? { ca } : {}), ...(req.insecure ? { insecure: true } : {}) },
           ...(req.plainHttp ? { plainHttp: true } : {}),
           mask: req.mask,

@@ -13,8 +13,9 @@ export const BUILD_IMAGE_USAGE = `  build-image [--spec <file>] [--output oci:<d
                       build the reproducible FROM-scratch image of a spec (default shs/image.json;
                       build the service first: npm run build) into an OCI layout and/or push it
                       (Docker Registry API v2, no daemon). Credentials from the environment:
-                      PIPELINE_REGISTRY_USERNAME + PIPELINE_REGISTRY_PASSWORD, or Yandex Cloud
-                      YC_SA_JSON_CREDENTIALS (key JSON) or YC_IAM_TOKEN (pushed as user "iam").
+                      PIPELINE_REGISTRY_USERNAME + PIPELINE_REGISTRY_PASSWORD (for the first
+                      --push registry), or Yandex Cloud YC_SA_JSON_CREDENTIALS (key JSON) or
+                      YC_IAM_TOKEN (pushed as user "iam" to cr.yandex only).
                       Time stamps: SOURCE_DATE_EPOCH, else the commit time of HEAD. Pinned
                       Debian packages (the spec's lock file) are cached in PIPELINE_TOOL_CACHE
                       (default ~/.cache/shs-delivery/tools).

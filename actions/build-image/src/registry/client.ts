@@ -1,6 +1,8 @@
 // A Docker Registry HTTP API v2 client for pushing: blob existence (HEAD), monolithic blob upload (POST + PUT),
 // manifest PUT, with the registry's digests checked against ours, bounded retries on network errors, 408, 429
 // and 5xx (uploads are content-addressed, so repeating one is safe), and errors carrying the registry's message.
+// The Authorization header (Basic credentials, or the Bearer token got with them) goes to the registry's own origin
+// only: an upload Location on another origin gets the bytes without it, and redirects are never followed.
 import { withRetry, type RetryOptions } from '../../../common/src/retry.js';
 import { AuthError, basicAuthorization, fetchBearerToken, parseChallenge, type Credentials } from './auth.js';
 import { HttpClient, type HttpResponse, type TlsOptions } from './http.js';
@@ -66,12 +68,14 @@ export function registryMessage(body: Buffer): { code?: string; message: string 
 
 export class RegistryClient {
   readonly base: string;
+  private readonly origin: string;
   private authorization: string | undefined;
   private readonly http: HttpClient;
   private readonly ownsHttp: boolean;
 
   constructor(private readonly options: RegistryClientOptions) {
     this.base = `${options.plainHttp ? 'http' : 'https'}://${options.registry}`;
+    this.origin = new URL(this.base).origin;
     this.ownsHttp = !options.http;
     this.http = options.http ?? new HttpClient(options.tls, options.timeoutMs);
   }
@@ -95,7 +99,7 @@ export class RegistryClient {
       if (!creds) throw new AuthError(`registry ${this.options.registry} requires credentials (Basic auth) for ${what}`);
       this.authorization = basicAuthorization(creds);
     } else if (challenge.scheme === 'bearer') {
-      const token = await fetchBearerToken(this.http, challenge, `repository:${this.options.repository}:pull,push`, creds);
+      const token = await fetchBearerToken(this.http, challenge, `repository:${this.options.repository}:pull,push`, { host: this.options.registry, plainHttp: !!this.options.plainHttp }, creds);
       this.options.mask?.(token);
       this.authorization = `Bearer ${token}`;
     } else {
@@ -103,15 +107,20 @@ export class RegistryClient {
     }
   }
 
-  /** One exchange, authenticating once on 401. Throws RegistryError for statuses not in `ok`. */
+  /**
+   * One exchange, authenticating once on 401. Throws RegistryError for statuses not in `ok` (a 3xx included: a
+   * redirect is not followed). Authorization only to the registry's own origin.
+   */
   private async send(method: string, pathOrUrl: string, ok: number[], init: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<HttpResponse> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
-    const what = `${method} ${new URL(url).pathname}`;
+    const target = new URL(url);
+    const own = target.origin === this.origin;
+    const what = `${method} ${own ? '' : target.origin}${target.pathname}`;
     for (let round = 0; ; round++) {
-      const headers = { ...(init.headers ?? {}), ...(this.authorization ? { authorization: this.authorization } : {}) };
+      const headers = { ...(init.headers ?? {}), ...(own && this.authorization ? { authorization: this.authorization } : {}) };
       const res = await this.http.request({ method, url, headers, ...(init.body ? { body: init.body } : {}) });
       if (ok.includes(res.status)) return res;
-      if (res.status === 401 && round === 0) {
+      if (res.status === 401 && round === 0 && own) {
         await this.authenticate(res, what);
         continue;
       }
