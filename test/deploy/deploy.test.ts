@@ -12,7 +12,7 @@ import { zipSync } from 'fflate';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js';
 import { DeployError, deployCloud, emptyReport, type CloudDeployOptions } from '../../actions/deploy/src/deploy.js';
-import { installTool, toolRelease } from '../../actions/deploy/src/install.js';
+import { DEFAULT_VERSIONS, PINNED_SHA256, installTool, toolRelease } from '../../actions/deploy/src/install.js';
 import { eventually } from '../support/shs.js';
 import { fixtureCopy, image } from './support.js';
 import { opentofuBinary } from '../../tools/opentofu/binary.js';
@@ -215,15 +215,17 @@ describe('installing the tool from a mirror', () => {
     });
   }
 
-  it('downloads, checks SHA256SUMS, caches; the second install downloads nothing', async () => {
+  it('a version with no pin: downloads, checks SHA256SUMS, says it is not pinned, caches; the second install downloads nothing', async () => {
     const hits: string[] = [];
     const base = await mirror(`${'0'.repeat(64)}  tofu_9.9.9_darwin_arm64.zip\n${sha}  tofu_9.9.9_linux_amd64.zip\n`, hits, 1);
     const cacheDir = mkdtempSync(join(tmpdir(), 'tool-cache-'));
     dirs.push(cacheDir);
     const cache = new DirectoryToolCache(cacheDir);
     const release = toolRelease('tofu', '9.9.9', base, 'linux', 'x64');
-    const first = await installTool({ release, cache, retrySleep: async () => {} });
+    const lines: string[] = [];
+    const first = await installTool({ release, cache, retrySleep: async () => {}, log: (l) => lines.push(l) });
     expect(first).toMatchObject({ fromCache: false, sha256: sha });
+    expect(lines.join('\n')).toMatch(/warning: tofu 9\.9\.9 linux_amd64 is not pinned .*checked only against .*tofu_9\.9\.9_SHA256SUMS/);
     expect(spawnSync(first.path, [], { encoding: 'utf8' }).stdout.trim()).toBe('OpenTofu v9.9.9');
     expect(hits.filter((h) => h.endsWith('.zip'))).toHaveLength(1);
     const before = hits.length;
@@ -240,6 +242,54 @@ describe('installing the tool from a mirror', () => {
     const cache = new DirectoryToolCache(cacheDir);
     await expect(installTool({ release: toolRelease('tofu', '9.9.9', base, 'linux', 'x64'), cache })).rejects.toThrow(/checksum mismatch.*refusing/);
     expect(cache.find('tofu', '9.9.9', 'amd64')).toBeUndefined();
+  });
+
+  it('the default version is checked against the SHA-256 pinned in the code: a SHA256SUMS beside a tampered archive does not vouch for it', async () => {
+    const version = DEFAULT_VERSIONS.tofu;
+    const hits: string[] = [];
+    const base = await listen((req, res) => {
+      hits.push(req.url ?? '');
+      if (req.url === `/v${version}/tofu_${version}_SHA256SUMS`) return res.end(`${sha}  tofu_${version}_linux_amd64.zip\n`);
+      if (req.url === `/v${version}/tofu_${version}_linux_amd64.zip`) return res.end(zip);
+      res.statusCode = 404;
+      res.end();
+    });
+    const cache = new DirectoryToolCache(mkdtempSync(join(tmpdir(), 'tool-cache-')));
+    dirs.push(cache.root);
+    const release = toolRelease('tofu', version, base, 'linux', 'x64');
+    expect(release.pinnedSha256).toBe(PINNED_SHA256[`tofu_${version}_linux_amd64.zip`]);
+    await expect(installTool({ release, cache })).rejects.toThrow(new RegExp(`tofu_${version}_linux_amd64\\.zip is ${sha}, not the SHA-256 pinned in the code \\(${release.pinnedSha256}\\); refusing to install it`));
+    expect(cache.find('tofu', version, 'amd64')).toBeUndefined();
+    // The pin is the check: the mirror's SHA256SUMS is not even asked for.
+    expect(hits).toEqual([`/v${version}/tofu_${version}_linux_amd64.zip`]);
+  });
+
+  it('an archive matching its pin installs without SHA256SUMS', async () => {
+    const hits: string[] = [];
+    const base = await mirror('', hits);
+    const cache = new DirectoryToolCache(mkdtempSync(join(tmpdir(), 'tool-cache-')));
+    dirs.push(cache.root);
+    const lines: string[] = [];
+    const installed = await installTool({ release: toolRelease('tofu', '9.9.9', base, 'linux', 'x64', { 'tofu_9.9.9_linux_amd64.zip': sha }), cache, log: (l) => lines.push(l) });
+    expect(installed).toMatchObject({ fromCache: false, sha256: sha });
+    expect(hits).toEqual(['/v9.9.9/tofu_9.9.9_linux_amd64.zip']);
+    expect(lines.join('\n')).toContain(`sha256 ${sha} matches the pin in the code`);
+  });
+
+  it('https only: a plain-http mirror off loopback is refused, and so is a redirect to one, before connecting', async () => {
+    expect(() => toolRelease('tofu', '9.9.9', 'http://mirror.example/tofu', 'linux', 'x64')).toThrow(/tool-download-url: expected an https URL \(plain http only to 127\.0\.0\.1, localhost or \[::1\]\), got "http:\/\/mirror\.example\/tofu"/);
+    expect(() => toolRelease('tofu', '9.9.9', 'ftp://127.0.0.1/tofu', 'linux', 'x64')).toThrow(/expected an https URL/);
+    expect(toolRelease('tofu', '9.9.9', 'https://mirror.example/tofu', 'linux', 'x64').archiveUrl).toBe('https://mirror.example/tofu/v9.9.9/tofu_9.9.9_linux_amd64.zip');
+    const hits: string[] = [];
+    // 127.0.0.2 is loopback, but not one of the hosts plain http is allowed to: the redirect is not followed.
+    const base = await listen((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(302, { location: `http://127.0.0.2:9/${req.url}` }).end();
+    });
+    const cache = new DirectoryToolCache(mkdtempSync(join(tmpdir(), 'tool-cache-')));
+    dirs.push(cache.root);
+    await expect(installTool({ release: toolRelease('tofu', '9.9.9', base, 'linux', 'x64'), cache, retrySleep: async () => {} })).rejects.toThrow(/redirects to http:\/\/127\.0\.0\.2:9\/.*expected an https URL/);
+    expect(hits).toHaveLength(1);
   });
 
   it('names what is missing: a version the mirror lacks, an archive absent from SHA256SUMS', async () => {

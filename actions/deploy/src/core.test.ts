@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkImageReference, groupIdsFrom, planChanges, plannedImage } from './deploy.js';
 import { backendSecrets, keyValues, parseDuration, parseInputs } from './inputs.js';
-import { parseSha256Sums, toolRelease } from './install.js';
+import { DEFAULT_VERSIONS, PINNED_SHA256, parseSha256Sums, toolRelease } from './install.js';
 import { planTable, summarizePlan } from './plan-summary.js';
 import { renderSummary } from './summary.js';
 import { emptyReport } from './deploy.js';
@@ -26,6 +26,7 @@ describe('inputs', () => {
     expect(() => inputs({ image: 'x', variables: 'not a pair' })).toThrow(/^variables:/);
     expect(() => inputs({ image: 'x', variables: 'image=y' })).toThrow(/image input/);
     expect(() => inputs({ image: 'x', 'tool-download-url': 'ftp://m' })).toThrow(/^tool-download-url:/);
+    expect(() => inputs({ image: 'x', 'tool-download-url': 'http://mirror.example/tofu' })).toThrow(/^tool-download-url: expected an https URL/);
     expect(() => inputs({ target: 'local', 'local-instances': '0' })).toThrow(/^local-instances:/);
   });
 
@@ -83,6 +84,18 @@ describe('releases', () => {
     expect(toolRelease('tofu', '1.10.6', undefined, 'win32', 'x64').binaryName).toBe('tofu.exe');
     expect(() => toolRelease('tofu', 'latest')).toThrow(/version/);
     expect(() => toolRelease('tofu', '1.10.6', undefined, 'aix', 'ppc64')).toThrow(/no tofu release/);
+  });
+
+  it('the default versions are pinned by SHA-256 per platform; other versions are not', () => {
+    const pinned = (tool: 'tofu' | 'terraform', os: string, arch: string) => toolRelease(tool, DEFAULT_VERSIONS[tool], undefined, os, arch).pinnedSha256;
+    // OpenTofu's darwin archives are not pinned: their official SHA-256 could not be found (see PINNED_SHA256).
+    for (const [os, arch] of [['linux', 'x64'], ['linux', 'arm64']] as const) expect(pinned('tofu', os, arch), `tofu ${os} ${arch}`).toMatch(/^[0-9a-f]{64}$/);
+    for (const [os, arch] of [['linux', 'x64'], ['linux', 'arm64'], ['darwin', 'x64'], ['darwin', 'arm64']] as const) expect(pinned('terraform', os, arch), `terraform ${os} ${arch}`).toMatch(/^[0-9a-f]{64}$/);
+    expect(pinned('tofu', 'linux', 'x64')).toBe('15b7bed76420b50da3e121769c43341df8cd57d751ca14e6dbe9c850124c6dac');
+    expect(new Set(Object.values(PINNED_SHA256)).size).toBe(Object.keys(PINNED_SHA256).length);
+    expect(toolRelease('tofu', '1.10.5', undefined, 'linux', 'x64').pinnedSha256).toBeUndefined();
+    // A mirror of the default version is held to the same pins.
+    expect(toolRelease('tofu', DEFAULT_VERSIONS.tofu, 'https://mirror.example/tofu', 'linux', 'x64').pinnedSha256).toBe(pinned('tofu', 'linux', 'x64'));
   });
 
   it('SHA256SUMS lines, with or without the binary-mode star', () => {

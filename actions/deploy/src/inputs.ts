@@ -1,7 +1,7 @@
 // The deploy action's inputs, read once and validated in code (action.yml's `required` is not enforced),
 // with errors that name the input. parseInputs is pure: tests call it with a map.
 import * as core from '@actions/core';
-import { DEFAULT_TOOL, DEFAULT_VERSIONS, isToolName, type ToolName } from './install.js';
+import { DEFAULT_TOOL, DEFAULT_VERSIONS, checkDownloadUrl, isToolName, type ToolName } from './install.js';
 import { booleanInput, InputError } from '../../common/src/inputs.js';
 
 export { InputError };
@@ -104,7 +104,13 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const computeApi = opt('compute-api');
   if (computeApi && !/^https?:\/\//.test(computeApi)) throw new InputError(`compute-api: expected an http(s) URL, got "${computeApi}"`);
   const toolDownloadUrl = opt('tool-download-url');
-  if (toolDownloadUrl && !/^https?:\/\//.test(toolDownloadUrl)) throw new InputError(`tool-download-url: expected an http(s) URL, got "${toolDownloadUrl}"`);
+  if (toolDownloadUrl) {
+    try {
+      checkDownloadUrl(toolDownloadUrl);
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
+  }
   const inputs: Inputs = {
     target,
     image,

@@ -19,8 +19,10 @@ export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry
                       plans without the state lock); --apply-plan applies a kept plan instead of
                       planning (no --image needed: the plan has it). local (re)starts the local stack
                       (--port, --https-port, --scale, --instances as for up); with --image oci:<dir> (an OCI
-                      layout from build-image) its SHS instances run from that image in Docker. The tool is installed once (SHA256SUMS checked)
-                      into SHS_TOOL_CACHE (default ~/.cache/shs-delivery/tools). Credentials from the
+                      layout from build-image) its SHS instances run from that image in Docker. The tool is
+                      installed once (https only; the default version's archive checked against its SHA-256
+                      pinned in the code, another version's against SHA256SUMS) into SHS_TOOL_CACHE
+                      (default ~/.cache/shs-delivery/tools). Credentials from the
                       environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID;
                       the s3 state backend's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Paths are
                       relative to the current directory, but --var-file to --dir.
