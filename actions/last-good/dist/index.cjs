@@ -19731,6 +19731,8 @@ async function githubRequest(o, method, url, body) {
 }
 
 // actions/common/src/github-deployments.ts
+var DEFAULT_CREATOR = "github-actions[bot]";
+var DEFAULT_WORKFLOWS = [".github/workflows/deploy.yml", ".github/workflows/rollback.yml"];
 var DEPLOYMENT_TASK = "deploy:shs-image";
 var DIGEST = /^sha256:[0-9a-f]{64}$/;
 var MAX_PAGES = 10;
@@ -19739,6 +19741,17 @@ function withPermissionHint(err, permission) {
   if (err instanceof ApiError && (err.status === 403 || err.status === 404))
     return new Error(`${err.message}: the token needs \`deployments: ${permission}\` (add it to the job's permissions)`);
   return err;
+}
+var REPOSITORY_PATH = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+function validateRepository(value, what = "image-repository") {
+  const slash = value.indexOf("/");
+  const host = slash < 0 ? "" : value.slice(0, slash);
+  const ok = /^[A-Za-z0-9.-]+(:\d+)?$/.test(host) && (host.includes(".") || host.includes(":") || host === "localhost") && REPOSITORY_PATH.test(value.slice(slash + 1));
+  if (!ok) throw new Error(`${what}: expected registry/repository without a tag or digest (e.g. cr.yandex/<registry-id>/shs), got "${value}"`);
+}
+function notIn(image, repository) {
+  const at = image.lastIndexOf("@");
+  return image.slice(0, at) === repository ? void 0 : `${image} is not an image of ${repository}`;
 }
 function validateImage(image, digest) {
   if (!DIGEST.test(digest)) throw new Error(`digest: expected sha256:<64 lowercase hex digits>, got "${digest}"`);
@@ -19753,9 +19766,19 @@ function digestOf(image, what = "image") {
 }
 async function recordGoodImage(o) {
   validateImage(o.image, o.digest);
-  if (o.proxyImage) digestOf(o.proxyImage, "proxy-image");
+  validateRepository(o.imageRepository);
+  const foreign = notIn(o.image, o.imageRepository);
+  if (foreign) throw new Error(`image: ${foreign} (find would not trust the record)`);
+  if (o.proxyImage) {
+    digestOf(o.proxyImage, "proxy-image");
+    if (!o.proxyRepository) throw new Error("proxy-image: needs proxyRepository (the proxy images' registry/repository)");
+    validateRepository(o.proxyRepository, "proxy-repository");
+    const foreignProxy = notIn(o.proxyImage, o.proxyRepository);
+    if (foreignProxy) throw new Error(`proxy-image: ${foreignProxy} (find would leave it out)`);
+  }
   if (!o.environment.trim()) throw new Error("environment: must not be empty");
   if (!o.ref.trim()) throw new Error("ref: must not be empty");
+  if (!/^\d+$/.test(o.run.id)) throw new Error(`run: the id of the run that records (GITHUB_RUN_ID) is required, got "${o.run.id}"`);
   const description = o.description ?? `image ${o.digest}`;
   const repo = `${o.apiUrl}/repos/${o.repository}`;
   try {
@@ -19763,7 +19786,15 @@ async function recordGoodImage(o) {
       ref: o.ref,
       environment: o.environment,
       task: DEPLOYMENT_TASK,
-      payload: { image: o.image, digest: o.digest, ...o.proxyImage ? { proxy_image: o.proxyImage } : {} },
+      payload: {
+        image: o.image,
+        digest: o.digest,
+        ...o.proxyImage ? { proxy_image: o.proxyImage } : {},
+        // The run that writes the record: find checks it (its workflow, branch, commit, time) before trusting it.
+        run_id: Number(o.run.id),
+        ...o.run.attempt && /^\d+$/.test(o.run.attempt) ? { run_attempt: Number(o.run.attempt) } : {},
+        ...o.run.workflowRef ? { workflow_ref: o.run.workflowRef } : {}
+      },
       auto_merge: false,
       // No commit status checks: the image was deployed and smoke-checked already.
       required_contexts: [],
@@ -19785,7 +19816,7 @@ async function recordGoodImage(o) {
     throw withPermissionHint(err, "write");
   }
 }
-function imageOfPayload(payload) {
+function payloadObject(payload) {
   let value = payload;
   if (typeof value === "string") {
     try {
@@ -19794,55 +19825,180 @@ function imageOfPayload(payload) {
       return void 0;
     }
   }
-  if (!value || typeof value !== "object") return void 0;
-  const { image, digest, proxy_image: proxyImage } = value;
-  if (typeof image !== "string" || typeof digest !== "string") return void 0;
+  return value && typeof value === "object" && !Array.isArray(value) ? value : void 0;
+}
+function readPayload(payload) {
+  const value = payloadObject(payload);
+  if (!value) return { error: "its payload holds no image" };
+  const { image, digest, proxy_image: proxyImage, run_id: runId, workflow_ref: workflowRef } = value;
+  if (typeof image !== "string" || typeof digest !== "string") return { error: "its payload holds no image" };
   try {
     validateImage(image, digest);
   } catch {
-    return void 0;
+    return { error: `its image ${image} is not pinned by its digest (registry/repository@sha256:<64 hex>)` };
   }
-  let proxy;
-  try {
-    if (typeof proxyImage === "string") proxy = (digestOf(proxyImage), proxyImage);
-  } catch {
-    proxy = void 0;
-  }
-  return { image, digest, ...proxy ? { proxyImage: proxy } : {} };
+  const id = typeof runId === "number" ? runId : typeof runId === "string" && /^\d+$/.test(runId) ? Number(runId) : void 0;
+  return {
+    image,
+    digest,
+    ...typeof proxyImage === "string" ? { proxyImage } : {},
+    ...id !== void 0 && Number.isSafeInteger(id) ? { runId: id } : {},
+    ...typeof workflowRef === "string" ? { workflowRef } : {}
+  };
 }
-async function newestState(o, deploymentId) {
+async function newestStatus(o, deploymentId) {
   const res = await githubRequest(o, "GET", `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
   const statuses = await res.json();
-  return statuses[0]?.state;
+  return statuses[0];
 }
 var sameEnvironment = (listed, wanted) => listed === void 0 || listed.toLowerCase() === wanted.toLowerCase();
-async function* candidates(o) {
+async function* deploymentsOf(o) {
   const query = new URLSearchParams({ environment: o.environment, task: DEPLOYMENT_TASK, per_page: "100" });
   let url = `${o.apiUrl}/repos/${o.repository}/deployments?${query}`;
   for (let page = 0; url && page < MAX_PAGES; page++) {
     const res = await githubRequest(o, "GET", url);
     for (const deployment of await res.json()) {
       if (deployment.task !== DEPLOYMENT_TASK || !sameEnvironment(deployment.environment, o.environment)) continue;
-      const found = imageOfPayload(deployment.payload);
-      if (found) yield { deployment, ...found };
+      yield deployment;
     }
     url = nextLink(res.headers.get("link"));
   }
 }
+var RunChecker = class {
+  constructor(o, workflows) {
+    this.o = o;
+    this.workflows = workflows;
+  }
+  o;
+  workflows;
+  defaultBranch;
+  runs = /* @__PURE__ */ new Map();
+  branch() {
+    this.defaultBranch ??= githubRequest(this.o, "GET", `${this.o.apiUrl}/repos/${this.o.repository}`).then((res) => res.json()).then((repo) => {
+      if (!repo.default_branch) throw new Error(`GET /repos/${this.o.repository}: no default_branch in the answer`);
+      return repo.default_branch;
+    });
+    return this.defaultBranch;
+  }
+  run(id) {
+    let run2 = this.runs.get(id);
+    if (!run2) {
+      run2 = githubRequest(this.o, "GET", `${this.o.apiUrl}/repos/${this.o.repository}/actions/runs/${id}`).then(
+        (res) => res.json(),
+        (err) => {
+          if (err instanceof ApiError && err.status === 404) return void 0;
+          if (err instanceof ApiError && err.status === 403) throw new Error(`${err.message}: the token needs \`actions: read\` (add it to the job's permissions; find checks the run that wrote each record)`);
+          throw err;
+        }
+      );
+      this.runs.set(id, run2);
+    }
+    return run2;
+  }
+  /** The workflow file of a run's path: ".github/workflows/x.yml", or "owner/repo/.github/workflows/x.yml@ref". */
+  workflowOf(path) {
+    const at = path.indexOf("@");
+    const file = at < 0 ? path : path.slice(0, at);
+    const ref = at < 0 ? void 0 : path.slice(at + 1);
+    const prefix = `${this.o.repository}/`.toLowerCase();
+    if (file.toLowerCase().startsWith(prefix)) return { file: file.slice(prefix.length), ...ref ? { ref } : {}, foreign: false };
+    return { file, ...ref ? { ref } : {}, foreign: !file.startsWith(".github/") };
+  }
+  /** Undefined when the run is one of ours that could have written this record, else why not. */
+  async check(deployment, runId, workflowRef) {
+    const run2 = await this.run(runId);
+    if (!run2) return `its run ${runId} does not exist in ${this.o.repository}`;
+    const { file, ref, foreign } = this.workflowOf(run2.path ?? "");
+    if (foreign || !this.workflows.includes(file)) return `it was written by run ${runId} of ${run2.path || "an unknown workflow"}, not of ${this.workflows.join(" or ")}`;
+    const branch = await this.branch();
+    if (run2.head_branch !== branch || ref !== void 0 && ref !== branch && ref !== `refs/heads/${branch}`)
+      return `its run ${runId} ran on branch ${run2.head_branch ?? "(none)"}, not on the default branch ${branch}`;
+    if (run2.head_sha !== deployment.sha) return `it is for commit ${deployment.sha.slice(0, 12)}, but its run ${runId} built ${(run2.head_sha ?? "").slice(0, 12)}`;
+    const created = Date.parse(deployment.created_at);
+    if (run2.created_at && created < Date.parse(run2.created_at)) return `it was created (${deployment.created_at}) before its run ${runId} started (${run2.created_at})`;
+    if (run2.status === "completed" && run2.updated_at && created > Date.parse(run2.updated_at)) return `it was created (${deployment.created_at}) after its run ${runId} ended (${run2.updated_at})`;
+    if (workflowRef !== void 0 && workflowRef.toLowerCase() !== `${this.o.repository}/${file}@refs/heads/${branch}`.toLowerCase())
+      return `its payload's workflow_ref ${workflowRef} is not its run's (${this.o.repository}/${file}@refs/heads/${branch})`;
+    return void 0;
+  }
+};
+function runIdOf(payload, status, repository) {
+  if (payload.runId !== void 0) return payload.runId;
+  const m = /\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)(?:[/?#]|$)/.exec(status?.log_url ?? "");
+  return m && m[1].toLowerCase() === repository.toLowerCase() ? Number(m[2]) : void 0;
+}
 async function findGoodImages(o) {
+  validateRepository(o.trust.imageRepository);
+  if (o.trust.proxyRepository) validateRepository(o.trust.proxyRepository, "proxy-repository");
+  const creator = o.trust.creator ?? DEFAULT_CREATOR;
+  const runs = new RunChecker(o, o.trust.workflows ?? DEFAULT_WORKFLOWS);
+  const log = o.log ?? (() => {
+  });
+  const refused = [];
+  const refuse = (deployment, reason) => {
+    refused.push({ deploymentId: deployment.id, reason });
+    log(`deployment ${deployment.id} (${deployment.created_at}) is not trusted: ${reason}; skipped`);
+  };
   let latest;
+  let records = 0;
+  const result = () => ({ ...latest ? { latest } : {}, ...refused.length ? { refused } : {} });
   try {
-    for await (const { deployment, image, digest, proxyImage } of candidates(o)) {
-      if (latest && digest === latest.digest) continue;
-      if (await newestState(o, deployment.id) !== "success") continue;
-      const good = { image, digest, ...proxyImage ? { proxyImage } : {}, sha: deployment.sha, deploymentId: deployment.id, createdAt: deployment.created_at };
+    for await (const deployment of deploymentsOf(o)) {
+      records++;
+      const payload = readPayload(deployment.payload);
+      if ("error" in payload) {
+        refuse(deployment, payload.error);
+        continue;
+      }
+      const foreign = notIn(payload.image, o.trust.imageRepository);
+      if (foreign) {
+        refuse(deployment, foreign);
+        continue;
+      }
+      const login = deployment.creator?.login;
+      if (login !== creator) {
+        refuse(deployment, `it was created by ${login ?? "an unknown user"}, not by ${creator}`);
+        continue;
+      }
+      if (latest && payload.digest === latest.digest) continue;
+      const status = await newestStatus(o, deployment.id);
+      if (status?.state !== "success") continue;
+      const runId = runIdOf(payload, status, o.repository);
+      if (runId === void 0) {
+        refuse(deployment, "it names no run of this repository (payload run_id, or its status log_url)");
+        continue;
+      }
+      const untrusted = await runs.check(deployment, runId, payload.workflowRef);
+      if (untrusted) {
+        refuse(deployment, untrusted);
+        continue;
+      }
+      let proxyImage;
+      if (payload.proxyImage) {
+        let why;
+        try {
+          digestOf(payload.proxyImage, "proxy image");
+          why = o.trust.proxyRepository ? notIn(payload.proxyImage, o.trust.proxyRepository) : `proxy image ${payload.proxyImage} is not trusted without a proxy repository`;
+        } catch (err) {
+          why = err.message;
+        }
+        if (why) log(`deployment ${deployment.id}: ${why.startsWith("proxy image") ? why : `proxy image ${why}`}; left out`);
+        else proxyImage = payload.proxyImage;
+      }
+      const good = { image: payload.image, digest: payload.digest, ...proxyImage ? { proxyImage } : {}, sha: deployment.sha, deploymentId: deployment.id, createdAt: deployment.created_at };
       if (!latest) latest = good;
-      else return { latest, previous: good };
+      else return { ...result(), previous: good };
     }
   } catch (err) {
     throw withPermissionHint(err, "read");
   }
-  return latest ? { latest } : {};
+  if (!latest && refused.length > 0) {
+    const reasons = refused.slice(0, 5).map((r) => `deployment ${r.deploymentId}: ${r.reason}`);
+    throw new Error(
+      `no trusted good image is recorded for ${o.environment}: ${refused.length} of its ${records} records were refused (${reasons.join("; ")}${refused.length > 5 ? `; and ${refused.length - 5} more` : ""}). Only records written by ${creator} in a run of ${(o.trust.workflows ?? DEFAULT_WORKFLOWS).join(" or ")} on the default branch, of images of ${o.trust.imageRepository}, are used.`
+    );
+  }
+  return result();
 }
 
 // actions/common/src/inputs.ts
@@ -19851,6 +20007,7 @@ var InputError = class extends Error {
 };
 
 // actions/last-good/src/inputs.ts
+var WORKFLOW_FILE = /^\.github\/workflows\/[^/\s]+\.ya?ml$/;
 function parseInputs(get) {
   const opt = (name) => get(name).trim() || void 0;
   const mode = opt("mode");
@@ -19859,7 +20016,23 @@ function parseInputs(get) {
   const environment = opt("environment") ?? "production";
   const githubToken = get("github-token").trim();
   if (!githubToken) throw new InputError("github-token: required (the default is github.token)");
-  if (mode === "find") return { mode, environment, githubToken };
+  const imageRepository = opt("image-repository");
+  if (!imageRepository) throw new InputError("image-repository: required (the registry/repository of the images, e.g. cr.yandex/<registry-id>/shs)");
+  const proxyRepository = opt("proxy-repository");
+  const workflows = (opt("trusted-workflows") ?? DEFAULT_WORKFLOWS.join("\n")).split(/[\n,]/).map((w) => w.trim()).filter(Boolean);
+  const valid = (fn) => {
+    try {
+      fn();
+    } catch (err) {
+      throw new InputError(err.message);
+    }
+  };
+  valid(() => validateRepository(imageRepository, "image-repository"));
+  if (proxyRepository) valid(() => validateRepository(proxyRepository, "proxy-repository"));
+  const badWorkflow = workflows.find((w) => !WORKFLOW_FILE.test(w));
+  if (badWorkflow !== void 0 || workflows.length === 0) throw new InputError(`trusted-workflows: expected .github/workflows/<file>.yml, one per line, got "${badWorkflow ?? ""}"`);
+  const trust = { imageRepository, ...proxyRepository ? { proxyRepository } : {}, creator: opt("trusted-creator") ?? DEFAULT_CREATOR, workflows };
+  if (mode === "find") return { mode, environment, githubToken, trust };
   const image = opt("image");
   if (!image) throw new InputError("image: required in record mode (registry/repository@sha256:...)");
   let digest;
@@ -19870,11 +20043,16 @@ function parseInputs(get) {
   } catch (err) {
     throw new InputError(err.message);
   }
+  if (image.slice(0, image.lastIndexOf("@")) !== imageRepository) throw new InputError(`image: ${image} is not an image of ${imageRepository} (image-repository)`);
+  if (proxyImage && !proxyRepository) throw new InputError("proxy-image: needs proxy-repository (the registry/repository of the proxy images)");
+  if (proxyImage && proxyRepository && proxyImage.slice(0, proxyImage.lastIndexOf("@")) !== proxyRepository)
+    throw new InputError(`proxy-image: ${proxyImage} is not an image of ${proxyRepository} (proxy-repository)`);
   const value = (key, v) => v === void 0 ? {} : { [key]: v };
   return {
     mode,
     environment,
     githubToken,
+    trust,
     image,
     digest,
     ...value("proxyImage", proxyImage),
@@ -19889,13 +20067,21 @@ function parseContext(env) {
   const apiUrl = (env.GITHUB_API_URL?.trim() || "https://api.github.com").replace(/\/+$/, "");
   const serverUrl = (env.GITHUB_SERVER_URL?.trim() || "https://github.com").replace(/\/+$/, "");
   const runId = env.GITHUB_RUN_ID?.trim();
+  const runAttempt = env.GITHUB_RUN_ATTEMPT?.trim();
+  const workflowRef = env.GITHUB_WORKFLOW_REF?.trim();
   const sha = env.GITHUB_SHA?.trim();
   return {
     apiUrl,
     repository,
     ...sha ? { sha } : {},
-    ...runId ? { logUrl: `${serverUrl}/${repository}/actions/runs/${runId}` } : {}
+    ...runId ? { logUrl: `${serverUrl}/${repository}/actions/runs/${runId}`, runId } : {},
+    ...runAttempt ? { runAttempt } : {},
+    ...workflowRef ? { workflowRef } : {}
   };
+}
+function recordRun(context) {
+  if (!context.runId || !/^\d+$/.test(context.runId)) throw new InputError(`GITHUB_RUN_ID: required in record mode (find trusts only records that name the run that wrote them), got "${context.runId ?? ""}"`);
+  return { id: context.runId, ...context.runAttempt ? { attempt: context.runAttempt } : {}, ...context.workflowRef ? { workflowRef: context.workflowRef } : {} };
 }
 function recordRef(inputs, context) {
   const ref = inputs.ref ?? context.sha;
@@ -19916,17 +20102,20 @@ var options = (inputs, context) => ({
   environment: inputs.environment
 });
 async function find(inputs, context) {
-  const { latest, previous } = await findGoodImages(options(inputs, context));
+  const { latest, previous, refused } = await findGoodImages({ ...options(inputs, context), trust: inputs.trust, log: (m) => warning(m) });
   if (latest) info(`last good image in ${inputs.environment}: ${latest.image} (deployment ${latest.deploymentId}, ${latest.createdAt})`);
   else info(`no good image is recorded for ${inputs.environment} yet (a first deploy has none)`);
   if (previous) info(`the good image before it: ${previous.image} (deployment ${previous.deploymentId}, ${previous.createdAt})`);
-  return { mode: "find", environment: inputs.environment, ...latest ? { latest } : {}, ...previous ? { previous } : {} };
+  return { mode: "find", environment: inputs.environment, ...latest ? { latest } : {}, ...previous ? { previous } : {}, ...refused ? { refused } : {} };
 }
 async function record(inputs, context) {
   const ref = recordRef(inputs, context);
   const recorded = await recordGoodImage({
     ...options(inputs, context),
     ref,
+    imageRepository: inputs.trust.imageRepository,
+    ...inputs.trust.proxyRepository ? { proxyRepository: inputs.trust.proxyRepository } : {},
+    run: recordRun(context),
     image: inputs.image,
     digest: inputs.digest,
     ...inputs.proxyImage ? { proxyImage: inputs.proxyImage } : {},
@@ -19973,6 +20162,10 @@ function renderSummary(outcome, error2) {
   if (outcome.mode === "find") {
     if (!outcome.latest) lines.push("No good image is recorded for this environment yet (a first deploy has none).", "");
     lines.push("| | image | commit | deployment | recorded |", "|---|---|---|---|---|", goodRow("latest", outcome.latest), goodRow("previous", outcome.previous));
+    if (outcome.refused?.length) {
+      lines.push("", `### Refused records (${outcome.refused.length})`, "", "Not written by this repository's deploy or rollback workflow on the default branch, or not of its image repository: skipped.", "");
+      lines.push("| deployment | why |", "|---|---|", ...outcome.refused.map((r) => `| ${r.deploymentId} | ${esc(r.reason)} |`));
+    }
   } else {
     lines.push("| | |", "|---|---|", `| image | ${code(outcome.image)} |`);
     if (outcome.proxyImage) lines.push(`| proxy image | ${code(outcome.proxyImage)} |`);

@@ -1,7 +1,7 @@
 // The action's inputs and the run's context, read once and validated in code (GitHub does not enforce
 // `required`); errors name the input or the environment variable.
 import * as core from '@actions/core';
-import { digestOf } from '../../common/src/github-deployments.js';
+import { DEFAULT_CREATOR, DEFAULT_WORKFLOWS, digestOf, validateRepository, type TrustPolicy } from '../../common/src/github-deployments.js';
 import { InputError } from '../../common/src/inputs.js';
 
 export { InputError };
@@ -9,6 +9,8 @@ export { InputError };
 interface CommonInputs {
   environment: string;
   githubToken: string;
+  /** Which records find trusts; record refuses images of other repositories. */
+  trust: Required<Pick<TrustPolicy, 'imageRepository' | 'creator' | 'workflows'>> & Pick<TrustPolicy, 'proxyRepository'>;
 }
 
 export interface FindInputs extends CommonInputs {
@@ -36,7 +38,13 @@ export interface RunContext {
   sha?: string;
   /** The run's page, for the deployment status's log link. */
   logUrl?: string;
+  /** GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_WORKFLOW_REF: written into the record. */
+  runId?: string;
+  runAttempt?: string;
+  workflowRef?: string;
 }
+
+const WORKFLOW_FILE = /^\.github\/workflows\/[^/\s]+\.ya?ml$/;
 
 /** Pure: the tests call it with a map of raw values. */
 export function parseInputs(get: (name: string) => string): Inputs {
@@ -47,7 +55,26 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const environment = opt('environment') ?? 'production';
   const githubToken = get('github-token').trim();
   if (!githubToken) throw new InputError('github-token: required (the default is github.token)');
-  if (mode === 'find') return { mode, environment, githubToken };
+  const imageRepository = opt('image-repository');
+  if (!imageRepository) throw new InputError('image-repository: required (the registry/repository of the images, e.g. cr.yandex/<registry-id>/shs)');
+  const proxyRepository = opt('proxy-repository');
+  const workflows = (opt('trusted-workflows') ?? DEFAULT_WORKFLOWS.join('\n'))
+    .split(/[\n,]/)
+    .map((w) => w.trim())
+    .filter(Boolean);
+  const valid = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
+  };
+  valid(() => validateRepository(imageRepository, 'image-repository'));
+  if (proxyRepository) valid(() => validateRepository(proxyRepository, 'proxy-repository'));
+  const badWorkflow = workflows.find((w) => !WORKFLOW_FILE.test(w));
+  if (badWorkflow !== undefined || workflows.length === 0) throw new InputError(`trusted-workflows: expected .github/workflows/<file>.yml, one per line, got "${badWorkflow ?? ''}"`);
+  const trust = { imageRepository, ...(proxyRepository ? { proxyRepository } : {}), creator: opt('trusted-creator') ?? DEFAULT_CREATOR, workflows };
+  if (mode === 'find') return { mode, environment, githubToken, trust };
 
   const image = opt('image');
   if (!image) throw new InputError('image: required in record mode (registry/repository@sha256:...)');
@@ -59,11 +86,16 @@ export function parseInputs(get: (name: string) => string): Inputs {
   } catch (err) {
     throw new InputError((err as Error).message);
   }
+  if (image.slice(0, image.lastIndexOf('@')) !== imageRepository) throw new InputError(`image: ${image} is not an image of ${imageRepository} (image-repository)`);
+  if (proxyImage && !proxyRepository) throw new InputError('proxy-image: needs proxy-repository (the registry/repository of the proxy images)');
+  if (proxyImage && proxyRepository && proxyImage.slice(0, proxyImage.lastIndexOf('@')) !== proxyRepository)
+    throw new InputError(`proxy-image: ${proxyImage} is not an image of ${proxyRepository} (proxy-repository)`);
   const value = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
   return {
     mode,
     environment,
     githubToken,
+    trust,
     image,
     digest,
     ...value('proxyImage', proxyImage),
@@ -80,13 +112,23 @@ export function parseContext(env: Record<string, string | undefined>): RunContex
   const apiUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
   const serverUrl = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
   const runId = env.GITHUB_RUN_ID?.trim();
+  const runAttempt = env.GITHUB_RUN_ATTEMPT?.trim();
+  const workflowRef = env.GITHUB_WORKFLOW_REF?.trim();
   const sha = env.GITHUB_SHA?.trim();
   return {
     apiUrl,
     repository,
     ...(sha ? { sha } : {}),
-    ...(runId ? { logUrl: `${serverUrl}/${repository}/actions/runs/${runId}` } : {}),
+    ...(runId ? { logUrl: `${serverUrl}/${repository}/actions/runs/${runId}`, runId } : {}),
+    ...(runAttempt ? { runAttempt } : {}),
+    ...(workflowRef ? { workflowRef } : {}),
   };
+}
+
+/** The run that records: find trusts only records that name it. */
+export function recordRun(context: RunContext): { id: string; attempt?: string; workflowRef?: string } {
+  if (!context.runId || !/^\d+$/.test(context.runId)) throw new InputError(`GITHUB_RUN_ID: required in record mode (find trusts only records that name the run that wrote them), got "${context.runId ?? ''}"`);
+  return { id: context.runId, ...(context.runAttempt ? { attempt: context.runAttempt } : {}), ...(context.workflowRef ? { workflowRef: context.workflowRef } : {}) };
 }
 
 /** The ref to record: the input, else the run's commit. */

@@ -2,14 +2,15 @@
 // GitHub deployments. Outputs are always set (empty when there is none, or on failure); the job summary is
 // written even when the run fails.
 import * as core from '@actions/core';
-import { findGoodImages, recordGoodImage, type GoodImage } from '../../common/src/github-deployments.js';
-import { getInputs, parseContext, recordRef, type FindInputs, type RecordInputs, type RunContext } from './inputs.js';
+import { findGoodImages, recordGoodImage, type GoodImage, type RefusedRecord } from '../../common/src/github-deployments.js';
+import { getInputs, parseContext, recordRef, recordRun, type FindInputs, type RecordInputs, type RunContext } from './inputs.js';
 
 interface Found {
   mode: 'find';
   environment: string;
   latest?: GoodImage;
   previous?: GoodImage;
+  refused?: RefusedRecord[];
 }
 
 interface Recorded {
@@ -33,11 +34,12 @@ const options = (inputs: FindInputs | RecordInputs, context: RunContext) => ({
 });
 
 async function find(inputs: FindInputs, context: RunContext): Promise<Found> {
-  const { latest, previous } = await findGoodImages(options(inputs, context));
+  // Refused records are warnings: someone may have written a record to choose what production runs.
+  const { latest, previous, refused } = await findGoodImages({ ...options(inputs, context), trust: inputs.trust, log: (m) => core.warning(m) });
   if (latest) core.info(`last good image in ${inputs.environment}: ${latest.image} (deployment ${latest.deploymentId}, ${latest.createdAt})`);
   else core.info(`no good image is recorded for ${inputs.environment} yet (a first deploy has none)`);
   if (previous) core.info(`the good image before it: ${previous.image} (deployment ${previous.deploymentId}, ${previous.createdAt})`);
-  return { mode: 'find', environment: inputs.environment, ...(latest ? { latest } : {}), ...(previous ? { previous } : {}) };
+  return { mode: 'find', environment: inputs.environment, ...(latest ? { latest } : {}), ...(previous ? { previous } : {}), ...(refused ? { refused } : {}) };
 }
 
 async function record(inputs: RecordInputs, context: RunContext): Promise<Recorded> {
@@ -45,6 +47,9 @@ async function record(inputs: RecordInputs, context: RunContext): Promise<Record
   const recorded = await recordGoodImage({
     ...options(inputs, context),
     ref,
+    imageRepository: inputs.trust.imageRepository,
+    ...(inputs.trust.proxyRepository ? { proxyRepository: inputs.trust.proxyRepository } : {}),
+    run: recordRun(context),
     image: inputs.image,
     digest: inputs.digest,
     ...(inputs.proxyImage ? { proxyImage: inputs.proxyImage } : {}),
@@ -93,6 +98,10 @@ export function renderSummary(outcome: Outcome | undefined, error: Error | undef
   if (outcome.mode === 'find') {
     if (!outcome.latest) lines.push('No good image is recorded for this environment yet (a first deploy has none).', '');
     lines.push('| | image | commit | deployment | recorded |', '|---|---|---|---|---|', goodRow('latest', outcome.latest), goodRow('previous', outcome.previous));
+    if (outcome.refused?.length) {
+      lines.push('', `### Refused records (${outcome.refused.length})`, '', 'Not written by this repository\'s deploy or rollback workflow on the default branch, or not of its image repository: skipped.', '');
+      lines.push('| deployment | why |', '|---|---|', ...outcome.refused.map((r) => `| ${r.deploymentId} | ${esc(r.reason)} |`));
+    }
   } else {
     lines.push('| | |', '|---|---|', `| image | ${code(outcome.image)} |`);
     if (outcome.proxyImage) lines.push(`| proxy image | ${code(outcome.proxyImage)} |`);
