@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './support/shs.js';
-import { checkWiring } from './support/workflow-wiring.js';
+import { checkInstallScripts, checkWiring } from './support/workflow-wiring.js';
 import { fixtureCopy } from './deploy/support.js';
 import { opentofuBinary } from '../tools/opentofu/binary.js';
 
@@ -38,7 +38,56 @@ describe('workflows', () => {
     it(`${f}: our actions are wired to what their action.yml declares; pins and permissions`, () => {
       expect(checkWiring(ROOT, f, read(f))).toEqual([]);
     });
+
+    it(`${f}: npm runs no dependency's install script (--ignore-scripts, or npm_config_ignore_scripts for our scripts)`, () => {
+      expect(checkInstallScripts(f, read(f))).toEqual([]);
+    });
   }
+
+  it('the install-script check catches npm ci, npm install and our scripts that run them, also through sudo', () => {
+    const workflow = `name: scripts
+on: push
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+    steps:
+      - run: npm ci --no-audit
+      - run: |
+          npm install --ignore-scripts
+          npm --loglevel=error i left-pad && npm run build
+      - run: ./dev setup
+      - run: sudo --preserve-env=CI,PATH bash .ci/run
+        env:
+          npm_config_ignore_scripts: 'true'
+      - id: fine
+        run: |
+          npm ci --ignore-scripts --no-audit --no-fund
+          npm run build
+          npm_config_ignore_scripts=true ./dev test
+          sudo --preserve-env=CI,npm_config_ignore_scripts bash .ci/run
+        env:
+          npm_config_ignore_scripts: 'true'
+  b:
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: read
+    env:
+      NPM_CONFIG_IGNORE_SCRIPTS: 'true'
+    steps:
+      - run: ./dev up
+      - run: npm rebuild esbuild
+`;
+    expect(checkInstallScripts('scripts.yml', workflow)).toEqual([
+      'scripts.yml jobs.a step 1: "npm ci" runs the dependencies\' install scripts: add --ignore-scripts (and run the one script needed, the build, by name)',
+      'scripts.yml jobs.a step 2: "npm i" runs the dependencies\' install scripts: add --ignore-scripts (and run the one script needed, the build, by name)',
+      "scripts.yml jobs.a step 3: ./dev setup runs npm ci: set npm_config_ignore_scripts: 'true' in the step's env",
+      'scripts.yml jobs.a step 4: sudo drops npm_config_ignore_scripts before .ci/run: add it to --preserve-env',
+      'scripts.yml jobs.b step 2: "npm rebuild" runs the dependencies\' install scripts: add --ignore-scripts (and run the one script needed, the build, by name)',
+    ]);
+  });
 
   it('deploy.yml: reviewers approve a saved plan, and the deploy job applies exactly that plan', () => {
     type Step = { id?: string; uses?: string; with?: Record<string, string> };

@@ -90,3 +90,68 @@ export function checkWiring(root: string, name: string, text: string): string[] 
   }
   return problems;
 }
+
+// npm install scripts. npm 11 honours package.json's allowScripts, but the npm a runner has may not, and then
+// `npm ci` runs every dependency's install script in a job that may hold id-token: write or secrets. So every
+// npm command that installs (ci, install, add, update, rebuild...) must say --ignore-scripts, and every script
+// of ours that runs `npm ci` inside (./dev setup|up|test|bench, .ci/run) must run with
+// npm_config_ignore_scripts=true in its environment (kept through sudo).
+const INSTALLING = new Set([
+  'ci', 'clean-install', 'ic', 'install-clean', 'isntall-clean', 'install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall',
+  'add', 'install-test', 'it', 'install-ci-test', 'cit', 'clean-install-test', 'sit', 'update', 'up', 'upgrade', 'udpate', 'rebuild', 'rb',
+]);
+const IGNORE_SCRIPTS_ENV = 'npm_config_ignore_scripts';
+
+interface RunStep extends Step {
+  run?: string;
+  env?: Record<string, unknown>;
+}
+
+const ignoresScripts = (env: Record<string, unknown> | undefined) =>
+  Object.entries(env ?? {}).some(([k, v]) => k.toLowerCase() === IGNORE_SCRIPTS_ENV && String(v).trim().toLowerCase() === 'true');
+
+/** One shell command's words, split on && || ; | and newlines (quotes kept as they are: enough for these checks). */
+function commands(script: string): string[][] {
+  return script
+    .replace(/\\\n/g, ' ')
+    .split(/&&|\|\||[;|\n]/)
+    .map((c) => c.trim().split(/\s+/).filter(Boolean))
+    .filter((words) => words.length > 0 && !words[0]!.startsWith('#'));
+}
+
+export function checkInstallScripts(name: string, text: string): string[] {
+  const problems: string[] = [];
+  const wf = parse(text) as Workflow & { env?: Record<string, unknown>; jobs?: Record<string, Job & { env?: Record<string, unknown> }> };
+  for (const [jobId, job] of Object.entries(wf.jobs ?? {})) {
+    (job.steps ?? []).forEach((raw, i) => {
+      const step = raw as RunStep;
+      if (typeof step.run !== 'string') return;
+      const at = `${name} jobs.${jobId} step ${step.id ?? i + 1}`;
+      const envIgnores = ignoresScripts(wf.env) || ignoresScripts(job.env) || ignoresScripts(step.env);
+      for (const words of commands(step.run)) {
+        const inline = words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+        const assigned = words.slice(0, inline < 0 ? words.length : inline).some((w) => w.toLowerCase() === `${IGNORE_SCRIPTS_ENV}=true`);
+        const npm = words.indexOf('npm');
+        if (npm >= 0) {
+          const sub = words.slice(npm + 1).find((w) => !w.startsWith('-'));
+          if (sub && INSTALLING.has(sub) && !words.includes('--ignore-scripts') && !words.includes('--ignore-scripts=true'))
+            problems.push(`${at}: "npm ${sub}" runs the dependencies' install scripts: add --ignore-scripts (and run the one script needed, the build, by name)`);
+        }
+        const ours = words.findIndex((w, j) => /^(\.\/)?\.ci\/run$/.test(w) || (/^(\.\/)?dev$/.test(w) && ['setup', 'up', 'test', 'bench'].includes(words[j + 1] ?? '')));
+        if (ours < 0) continue;
+        const what = words[ours]!.endsWith('run') ? '.ci/run' : `./dev ${words[ours + 1]}`;
+        if (!envIgnores && !assigned) {
+          problems.push(`${at}: ${what} runs npm ci: set ${IGNORE_SCRIPTS_ENV}: 'true' in the step's env`);
+          continue;
+        }
+        const sudo = words.indexOf('sudo');
+        if (sudo >= 0 && sudo < ours && !assigned) {
+          const opts = words.slice(sudo + 1, ours);
+          const kept = opts.some((o) => o === '-E' || o === '--preserve-env' || (o.startsWith('--preserve-env=') && o.slice('--preserve-env='.length).split(',').some((v) => v.toLowerCase() === IGNORE_SCRIPTS_ENV)));
+          if (!kept) problems.push(`${at}: sudo drops ${IGNORE_SCRIPTS_ENV} before ${what}: add it to --preserve-env`);
+        }
+      }
+    });
+  }
+  return problems;
+}
