@@ -1,11 +1,13 @@
 // The `shs` command line against a real PostgreSQL: config handling, migrate and prepare_db.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../shs/src/db/schema.js';
 import { createDatabase, type TestDatabase } from './support/database.js';
-import { runCli } from './support/shs.js';
+import { shsEnv } from '../stack/src/shs-cli.js';
+import { eventually, runCli, SHS_BIN } from './support/shs.js';
 
 const SCALE = '0.002'; // 1,000 customers, 58 movies, 10,000 sessions
 
@@ -193,6 +195,130 @@ describe('shs CLI', () => {
     const forced = await runCli(['prepare_db', '--scale', SCALE, '--seed', '2', '--force'], a.env);
     expect(forced.code).toBe(0);
     expect((await fingerprint(a)).customers).not.toBe(fa.customers);
+  });
+
+  describe('prepare_db --force', () => {
+    /** A dataset of seed 1 plus sessions made as the API makes them (the identity gives ids after the generated). */
+    const preparedWithUserSessions = async (n: number) => {
+      const db = await newDb();
+      const p = await runCli(['prepare_db', '--scale', SCALE], db.env);
+      expect(p.code, p.stderr).toBe(0);
+      await query(db, `INSERT INTO sessions (start_time, customer_id, movie_id) SELECT now(), 1, 1 FROM generate_series(1, ${n})`);
+      return db;
+    };
+    const query = async (db: TestDatabase, text: string) => {
+      const c = await db.client();
+      try {
+        return (await c.query(text)).rows as Record<string, unknown>[];
+      } finally {
+        await c.end();
+      }
+    };
+    const state = async (db: TestDatabase) => (await query(db, 'SELECT d.seed, (SELECT count(*)::int FROM sessions) AS sessions FROM shs_dataset d'))[0];
+
+    /** `shs <args>` on a terminal (util-linux script gives it a pty); answers `answer` once it asks. */
+    const onTerminal = (args: string[], env: Record<string, string>, answer: string) =>
+      new Promise<{ code: number | null; output: string; asked: boolean }>((resolve, reject) => {
+        const command = [process.execPath, SHS_BIN, ...args].map((a) => `'${a}'`).join(' ');
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env: shsEnv(env) });
+        let output = '';
+        let asked = false;
+        child.stdout.on('data', (d) => {
+          output += d;
+          if (!asked && output.includes('Type "yes" to go on:')) {
+            asked = true;
+            child.stdin.write(`${answer}\n`);
+          }
+        });
+        child.stderr.on('data', (d) => (output += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, output, asked }));
+      });
+
+    it('says what it deletes; without a terminal --force alone goes on, as before', async () => {
+      const db = await preparedWithUserSessions(3);
+      const r = await runCli(['prepare_db', '--scale', SCALE, '--seed', '2', '--force'], db.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('prepare_db --force replaces the dataset with seed 1 and scale 0.002 (1000 customers, 58 movies, 10000 sessions)');
+      expect(r.stderr).toContain('and deletes 3 sessions that prepare_db did not make (created since it was loaded)');
+      expect(r.stdout).toContain('prepared 1000 customers, 58 movies, 10000 sessions (seed 2, scale 0.002)');
+      expect(r.stdout).toContain('deleted 3 sessions that prepare_db did not make');
+      expect(await state(db)).toEqual({ seed: 2, sessions: 10000 });
+      // Rows of its own only: nothing to warn about beyond the dataset itself.
+      const clean = await runCli(['prepare_db', '--scale', SCALE, '--force'], db.env);
+      expect(clean.code, clean.stderr).toBe(0);
+      expect(clean.stderr).toContain('and deletes no row that prepare_db did not make');
+      expect(clean.stdout).not.toContain('deleted');
+      // --yes confirms --force, and means nothing without it.
+      const yesAlone = await runCli(['prepare_db', '--scale', SCALE, '--yes'], db.env);
+      expect(yesAlone.code).toBe(2);
+      expect(yesAlone.stderr).toContain('--yes confirms --force');
+    });
+
+    it('asks on a terminal, and changes nothing unless the answer is yes', async () => {
+      const db = await preparedWithUserSessions(2);
+      const no = await onTerminal(['prepare_db', '--scale', SCALE, '--seed', '2', '--force'], db.env, 'no');
+      expect(no.asked, no.output).toBe(true);
+      expect(no.output).toContain('deletes 2 sessions that prepare_db did not make');
+      expect(no.code, no.output).toBe(1);
+      expect(no.output).toContain('not confirmed: nothing was changed');
+      expect(await state(db)).toEqual({ seed: 1, sessions: 10002 });
+      const yes = await onTerminal(['prepare_db', '--scale', SCALE, '--seed', '2', '--force'], db.env, 'yes');
+      expect(yes.code, yes.output).toBe(0);
+      expect(yes.output).toContain('deleted 2 sessions that prepare_db did not make');
+      expect(await state(db)).toEqual({ seed: 2, sessions: 10000 });
+      // --yes: no question
+      const skipped = await onTerminal(['prepare_db', '--scale', SCALE, '--force', '--yes'], db.env, 'no');
+      expect(skipped.asked).toBe(false);
+      expect(skipped.code, skipped.output).toBe(0);
+      expect(await state(db)).toEqual({ seed: 1, sessions: 10000 });
+    });
+
+    it('loads beside the old tables: readers keep them until one short swap at the end', async () => {
+      const db = await preparedWithUserSessions(1);
+      const reader = await db.client();
+      const watcher = await db.client();
+      try {
+        // A reader in the middle of a long transaction on sessions.
+        await reader.query('BEGIN');
+        await reader.query('SELECT count(*) FROM sessions');
+        const running = runCli(['prepare_db', '--scale', SCALE, '--seed', '3', '--force', '--yes'], db.env);
+        // prepare_db ends up waiting for the reader: what it waits in is the swap, after the whole load.
+        let waiting = '';
+        await eventually(async () => {
+          const r = await watcher.query<{ query: string }>(
+            `SELECT a.query FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+             WHERE a.application_name = 'shs-admin' AND a.datname = current_database() AND NOT l.granted`,
+          );
+          waiting = r.rows[0]?.query ?? '';
+          return waiting !== '';
+        }, 30_000);
+        expect(waiting).toMatch(/^LOCK TABLE sessions, customers, movies IN ACCESS EXCLUSIVE MODE/);
+        // Meanwhile the reader still sees the old data, its own session included.
+        expect((await reader.query<{ n: string }>('SELECT count(*) AS n FROM sessions')).rows[0]!.n).toBe('10001');
+        await reader.query('COMMIT');
+        const r = await running;
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(/sessions \(10000\): [\d.]+ s\n(.*\n)* {2}swap: [\d.]+ s/); // the load, then the swap
+        expect(r.stdout).toContain('deleted 1 session that prepare_db did not make');
+        expect(await state(db)).toEqual({ seed: 3, sessions: 10000 });
+        // The swapped-in tables carry every key and index under its usual name, and the identity continues.
+        const idx = await watcher.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`);
+        expect(idx.rows.map((x) => x.indexname)).toEqual([
+          'customers_list_idx', 'customers_pkey', 'movies_list_idx', 'movies_pkey', 'sessions_movie_list_idx', 'sessions_pkey', 'shs_dataset_pkey', 'shs_schema_migrations_pkey',
+        ]);
+        const fks = await watcher.query(`SELECT conname, confrelid::regclass::text AS ref FROM pg_constraint WHERE contype = 'f' ORDER BY 1`);
+        expect(fks.rows).toEqual([{ conname: 'sessions_customer_fkey', ref: 'customers' }, { conname: 'sessions_movie_fkey', ref: 'movies' }]);
+        const seq = await watcher.query<{ s: string }>(`SELECT pg_get_serial_sequence('sessions', 'id') AS s`);
+        expect(seq.rows[0]!.s).toBe('public.sessions_id_seq');
+        const next = await watcher.query<{ id: string }>(`INSERT INTO sessions (start_time, customer_id, movie_id) VALUES (now(), 1, 1) RETURNING id`);
+        expect(next.rows[0]!.id).toBe('10001');
+        expect((await watcher.query(`SELECT relname FROM pg_class WHERE relname LIKE '%\\_load%'`)).rows).toEqual([]);
+      } finally {
+        await reader.end();
+        await watcher.end();
+      }
+    });
   });
 
   it('rejects bad prepare_db arguments with clear errors', async () => {

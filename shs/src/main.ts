@@ -1,11 +1,12 @@
 // `shs`: the SHS service command line, mirroring the original app's commands.
 import { hostname } from 'node:os';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ConfigError, databaseTls, defaultConfig, loadConfig, redacted, renderConfig, type Config } from './config.js';
 import { Database, type PasswordSource, isAuthFailure } from './db/database.js';
 import { migrate } from './db/migrate.js';
-import { DEFAULT_SEED, MAX_SEED, RefusedError, prepareDatabase, sizeForScale, type PrepareOutcome } from './db/prepare.js';
+import { DEFAULT_SEED, MAX_SEED, RefusedError, inspectData, prepareDatabase, sizeForScale, type DatasetSize, type ExistingData, type PrepareOutcome } from './db/prepare.js';
 import { buildServer } from './http/server.js';
 import { installSignalHandlers } from './lifecycle.js';
 import { type CachedPasswordEvents, lockboxPassword } from './secrets/lockbox.js';
@@ -24,7 +25,13 @@ Commands:
       --scale <x>         fraction of the full size (500,000 customers, 29,019 movies,
                           5,000,000 sessions); default 1
       --seed <n>          generator seed (same seed and scale, same rows); default ${DEFAULT_SEED}
-      --force             replace data that is already there
+      --force             replace data that is already there. This deletes every row prepare_db
+                          did not make, such as sessions created through the API since the load:
+                          it says how many first, and on a terminal asks to go on. The new rows
+                          load beside the old, which stay readable; the tables are locked
+                          exclusively only for the swap at the end (it waits for running queries)
+      --yes               with --force: do not ask. Without a terminal nothing is asked: --force
+                          alone goes on (after saying what it deletes)
   init                    first start of a node: wait for the database, migrate, then prepare
                           the dataset unless one is there already (any seed or scale: kept);
                           idempotent, and safe on several nodes at once
@@ -158,11 +165,45 @@ function datasetArgs(values: { scale?: string | undefined; seed?: string | undef
 
 const progress = (step: string, done: boolean, seconds: number) => process.stderr.write(done ? `  ${step}: ${seconds.toFixed(2)} s\n` : '');
 
+/** "3 sessions and 1 customer"; empty when every count is 0. */
+function rowCounts(n: DatasetSize): string {
+  const parts = (['customers', 'movies', 'sessions'] as const).filter((t) => n[t] > 0).map((t) => `${n[t]} ${n[t] === 1 ? t.slice(0, -1) : t}`);
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
 function describeOutcome(outcome: PrepareOutcome): string {
   if (outcome.status === 'foreign') return 'the database already holds rows that prepare_db did not make; left as they are\n';
   const d = outcome.dataset;
   const counts = `${d.customers} customers, ${d.movies} movies, ${d.sessions} sessions (seed ${d.seed}, scale ${d.scale})`;
-  return outcome.status === 'unchanged' ? `already prepared: ${counts}; nothing to do\n` : `prepared ${counts} in ${outcome.seconds.toFixed(1)} s\n`;
+  if (outcome.status === 'unchanged') return `already prepared: ${counts}; nothing to do\n`;
+  const deleted = rowCounts(outcome.deleted);
+  return `prepared ${counts} in ${outcome.seconds.toFixed(1)} s\n${deleted ? `deleted ${deleted} that prepare_db did not make\n` : ''}`;
+}
+
+/** What `prepare_db --force` is about to replace and delete, for stderr. */
+function describeReplacement(found: ExistingData): string {
+  const r = found.recorded;
+  const foreign = rowCounts(found.foreign);
+  const what = r
+    ? `the dataset with seed ${r.seed} and scale ${r.scale} (${r.customers} customers, ${r.movies} movies, ${r.sessions} sessions) and deletes ` +
+      (foreign ? `${foreign} that prepare_db did not make (created since it was loaded)` : 'no row that prepare_db did not make')
+    : `rows that prepare_db did not make: it deletes ${foreign}`;
+  return (
+    `shs: prepare_db --force replaces ${what}.\n` +
+    'shs: the old rows stay readable while the new ones load beside them (rows written meanwhile are deleted too); ' +
+    'the tables are locked exclusively only for the swap at the end, which waits for the queries running on them.\n'
+  );
+}
+
+/** A yes/no question on the terminal (stderr); anything but "yes" is no. */
+async function confirmed(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await Promise.race([rl.question(question), new Promise<string>((resolve) => rl.once('close', () => resolve('')))]);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
 }
 
 async function runServer(config: Config): Promise<void> {
@@ -180,6 +221,8 @@ async function runServer(config: Config): Promise<void> {
     config.database,
     {
       onFailover: (from, to, reason) => server.app.log.warn({ from, to, reason }, 'database failover'),
+      onFailback: (from, to) => server.app.log.warn({ from, to }, 'database failback: the first host accepts writes again'),
+      onNoFailoverTarget: (from, reason) => server.app.log.warn({ from, reason }, 'database failover: no other host accepts writes'),
       onError: (err) => server.app.log.warn({ err: { message: err.message } }, 'idle database connection lost'),
     },
     password,
@@ -188,14 +231,16 @@ async function runServer(config: Config): Promise<void> {
   const { app } = server;
   installSignalHandlers(
     {
+      leaveRotation: () => server.startDraining(),
+      // Stops accepting connections, closes the idle ones, and resolves once every in-flight request is answered
+      // (each with Connection: close).
       drain: async () => {
-        server.startDraining();
         await app.close();
         await db.close();
       },
       log: (msg, fields) => app.log.info(fields ?? {}, msg),
     },
-    config.server.shutdown_timeout_ms,
+    { delayMs: config.server.shutdown_delay_ms, deadlineMs: config.server.shutdown_timeout_ms },
   );
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   app.log.info(
@@ -221,6 +266,7 @@ export async function main(argv: string[]): Promise<void> {
       scale: { type: 'string' },
       seed: { type: 'string' },
       force: { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
       wait: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -239,6 +285,8 @@ export async function main(argv: string[]): Promise<void> {
   onlyFor('scale', 'prepare_db', 'init');
   onlyFor('seed', 'prepare_db', 'init');
   onlyFor('force', 'prepare_db');
+  onlyFor('yes', 'prepare_db');
+  if (values.yes && !values.force) throw new UsageError('--yes confirms --force; pass both, or neither');
   onlyFor('wait', 'init');
 
   switch (command) {
@@ -268,6 +316,16 @@ export async function main(argv: string[]): Promise<void> {
       const { config } = loadConfig({ path: values.config });
       const client = await adminClient(config, cliPasswordSource(config));
       try {
+        if (values.force) {
+          // Read outside the load's transaction: nothing is locked while the question waits for an answer.
+          const found = await inspectData(client);
+          if (found.present) {
+            process.stderr.write(describeReplacement(found));
+            // Without a terminal (scripts, CI) --force is the confirmation, as it always was.
+            if (!values.yes && process.stdin.isTTY && !(await confirmed('Type "yes" to go on: ')))
+              throw new RefusedError('not confirmed: nothing was changed');
+          }
+        }
         const outcome = await prepareDatabase(client, { scale, seed, force: values.force ?? false, progress });
         process.stdout.write(describeOutcome(outcome));
       } finally {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FULL_SCALE, generationSql, mixSql, sizeForScale } from './prepare.js';
+import { KEYS } from './schema.js';
 
 describe('prepare_db sizing and generation', () => {
   it('scales the contract sizes', () => {
@@ -15,6 +16,20 @@ describe('prepare_db sizing and generation', () => {
     expect(50_000_000 * 2654435761 + maxOffset).toBeLessThan(2 ** 63);
     expect(4294967311 * 40503).toBeLessThan(2 ** 63);
     expect(mixSql('i', 1, 2)).toContain('+ 1015841)');
+  });
+
+  it('loads into the tables beside the live ones when given their suffix, and builds their keys there', () => {
+    const beside = generationSql(1, '_load');
+    expect(beside.movies).toMatch(/^INSERT INTO movies_load /);
+    expect(beside.customers).toMatch(/^INSERT INTO customers_load /);
+    expect(beside.sessions).toMatch(/^INSERT INTO sessions_load /);
+    expect(generationSql(1).sessions).toMatch(/^INSERT INTO sessions /);
+    for (const key of KEYS) {
+      expect(key.createOn('')).toBe(key.create);
+      expect(key.createOn('_load')).toContain(`${key.name}_load`);
+      expect(key.createOn('_load')).not.toMatch(/(customers|movies|sessions) \(/); // every table named is a _load one
+      expect(key.renameFrom('_load')).toMatch(new RegExp(`${key.name}_load (RENAME )?TO ${key.name}$`));
+    }
   });
 
   it('varies with the seed', () => {

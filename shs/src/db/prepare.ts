@@ -1,6 +1,8 @@
 // prepare_db: generates the dataset inside PostgreSQL (no rows cross the network), deterministically.
 // Every value is a pure function of (seed, row id, column): the same seed and scale give the same rows on any
 // machine. The whole load is one transaction: it either replaces the data completely or changes nothing.
+// Replacing data (--force) loads into new tables beside the live ones, which stay readable, and swaps them in at
+// the end: the live tables are locked exclusively only for that swap, not for the whole load.
 import type pg from 'pg';
 import { migrateInTransaction, type MigrateResult } from './migrate.js';
 import { KEYS, SCHEMA_LOCK_ID } from './schema.js';
@@ -60,23 +62,26 @@ function pick(list: readonly string[], seed: number, salt: number, expr = 'i'): 
   return `(${literal})[1 + ${mixSql(expr, seed, salt)} % ${list.length}]`;
 }
 
-/** The three INSERT statements; $1 is the row count of that table, $2/$3 the sizes it references. */
-export function generationSql(seed: number): { movies: string; customers: string; sessions: string } {
+/**
+ * The three INSERT statements; $1 is the row count of that table, $2/$3 the sizes it references. `suffix` names
+ * the tables loaded into (`sessions_load`...), beside the live ones.
+ */
+export function generationSql(seed: number, suffix = ''): { movies: string; customers: string; sessions: string } {
   const m = (salt: number) => mixSql('i', seed, salt);
-  const movies = `INSERT INTO movies (id, name, year, duration)
+  const movies = `INSERT INTO movies${suffix} (id, name, year, duration)
     SELECT i,
            ${pick(ADJECTIVES, seed, 11)} || ' ' || ${pick(NOUNS, seed, 12)}
              || CASE WHEN ${m(13)} % 4 = 0 THEN ' ' || (2 + ${m(14)} % 8)::text ELSE '' END,
            1920 + ${m(15)} % 104,
            60 + ${m(16)} % 140
     FROM generate_series(1, $1::integer) AS i`;
-  const customers = `INSERT INTO customers (id, name, surname, birthday, email)
+  const customers = `INSERT INTO customers${suffix} (id, name, surname, birthday, email)
     SELECT i, f, s,
            date '1940-01-01' + (${m(23)} % 25000)::integer,
            lower(f || '.' || s || '.' || i::text || '@example.com')
     FROM (SELECT i, ${pick(FIRST_NAMES, seed, 21)} AS f, ${pick(SURNAMES, seed, 22)} AS s
           FROM generate_series(1, $1::integer) AS i) AS g`;
-  const sessions = `INSERT INTO sessions (id, start_time, customer_id, movie_id)
+  const sessions = `INSERT INTO sessions${suffix} (id, start_time, customer_id, movie_id)
     SELECT i,
            timestamp '2015-01-01 00:00:00'
              + (${m(31)} % 283824000) * interval '1 second'
@@ -107,7 +112,8 @@ export interface PrepareOptions {
 
 /** What happened to the data; `migrated` says which migrations the same transaction applied. */
 export type PrepareOutcome = { migrated: MigrateResult } & (
-  | { status: 'prepared'; dataset: Dataset; seconds: number }
+  /** `deleted`: rows prepare_db did not make that the load replaced (API-made sessions, hand-made rows). */
+  | { status: 'prepared'; dataset: Dataset; seconds: number; deleted: DatasetSize }
   | { status: 'unchanged'; dataset: Dataset }
   /** Only with `keep`: rows that prepare_db did not make, left as they are. */
   | { status: 'foreign' }
@@ -115,6 +121,46 @@ export type PrepareOutcome = { migrated: MigrateResult } & (
 
 export class RefusedError extends Error {
   override name = 'RefusedError';
+}
+
+/** The suffix of the tables a replacing load fills before they are swapped in. */
+const LOAD_SUFFIX = '_load';
+
+/**
+ * Rows prepare_db did not make: ids past the recorded dataset's (prepare_db makes ids 1..n, and the sessions
+ * identity continues after them, so these are what the API created), or every row when no dataset is recorded.
+ */
+async function foreignRows(client: pg.ClientBase, recorded: Dataset | null): Promise<DatasetSize> {
+  const r = await client.query<{ c: string; m: string; s: string }>(
+    `SELECT (SELECT count(*) FROM customers WHERE $1::bigint IS NULL OR id > $1::bigint) AS c,
+            (SELECT count(*) FROM movies WHERE $2::bigint IS NULL OR id > $2::bigint) AS m,
+            (SELECT count(*) FROM sessions WHERE $3::bigint IS NULL OR id > $3::bigint) AS s`,
+    [recorded?.customers ?? null, recorded?.movies ?? null, recorded?.sessions ?? null],
+  );
+  const row = r.rows[0]!;
+  return { customers: Number(row.c), movies: Number(row.m), sessions: Number(row.s) };
+}
+
+/** What `prepare_db --force` would replace: read before it starts, to say so and ask. */
+export interface ExistingData {
+  /** Any row in customers, movies or sessions. */
+  present: boolean;
+  recorded: Dataset | null;
+  /** Rows prepare_db did not make, which the load deletes. */
+  foreign: DatasetSize;
+}
+
+export async function inspectData(client: pg.ClientBase): Promise<ExistingData> {
+  const none = { customers: 0, movies: 0, sessions: 0 };
+  const tables = await client.query<{ ready: boolean }>(
+    `SELECT to_regclass('shs_dataset') IS NOT NULL AND to_regclass('customers') IS NOT NULL
+        AND to_regclass('movies') IS NOT NULL AND to_regclass('sessions') IS NOT NULL AS ready`,
+  );
+  if (!tables.rows[0]!.ready) return { present: false, recorded: null, foreign: none };
+  const rows = await existingRows(client);
+  if (!(rows.customers || rows.movies || rows.sessions)) return { present: false, recorded: null, foreign: none };
+  const recorded = await recordedDataset(client);
+  return { present: true, recorded, foreign: await foreignRows(client, recorded) };
 }
 
 async function existingRows(client: pg.ClientBase): Promise<DatasetSize> {
@@ -177,35 +223,63 @@ export async function prepareDatabase(client: pg.ClientBase, options: PrepareOpt
 
     await client.query(`SET LOCAL maintenance_work_mem = '512MB'`);
     await client.query('SET LOCAL synchronous_commit = off');
-    // TRUNCATE in this transaction gives the tables new files: with wal_level=minimal the load skips WAL.
-    await step('clear', async () => {
-      await client.query('TRUNCATE sessions, customers, movies, shs_dataset');
-      for (const key of [...KEYS].reverse()) await client.query(key.drop);
-    });
-    const sql = generationSql(dataset.seed);
+    // Replacing rows: load into new tables beside the live ones, which stay readable (and writable: what is
+    // written meanwhile is lost with them), then swap. Empty tables are loaded in place.
+    const replace = rows.customers || rows.movies || rows.sessions;
+    const suffix = replace ? LOAD_SUFFIX : '';
+    // Tables made in this transaction (or TRUNCATEd in it) get new files: with wal_level=minimal the load skips WAL.
+    if (replace)
+      await step('new tables', async () => {
+        // The live tables' columns, defaults, identity and comments; no index or key (built after the load).
+        for (const t of ['customers', 'movies', 'sessions'])
+          await client.query(`CREATE TABLE ${t}${suffix} (LIKE ${t} INCLUDING ALL EXCLUDING INDEXES)`);
+      });
+    else
+      await step('clear', async () => {
+        await client.query('TRUNCATE sessions, customers, movies, shs_dataset');
+        for (const key of [...KEYS].reverse()) await client.query(key.drop);
+      });
+    const sql = generationSql(dataset.seed, suffix);
     await step(`movies (${size.movies})`, () => client.query(sql.movies, [size.movies]));
     await step(`customers (${size.customers})`, () => client.query(sql.customers, [size.customers]));
     await step(`sessions (${size.sessions})`, () =>
       client.query(sql.sessions, [size.sessions, size.customers, size.movies]),
     );
     await step('keys and indexes', async () => {
-      for (const key of KEYS) await client.query(key.create);
+      for (const key of KEYS) await client.query(key.createOn(suffix));
     });
     await step('statistics', async () => {
       await client.query(
-        `SELECT setval(pg_get_serial_sequence('sessions', 'id'), $1::bigint, true)`,
+        `SELECT setval(pg_get_serial_sequence('sessions${suffix}', 'id'), $1::bigint, true)`,
         [size.sessions],
       );
-      await client.query('ANALYZE customers, movies, sessions');
-      await client.query(
-        'INSERT INTO shs_dataset (seed, scale, customers, movies, sessions) VALUES ($1, $2, $3, $4, $5)',
-        [dataset.seed, dataset.scale, size.customers, size.movies, size.sessions],
-      );
+      await client.query(`ANALYZE customers${suffix}, movies${suffix}, sessions${suffix}`);
     });
+    let deleted: DatasetSize = { customers: 0, movies: 0, sessions: 0 };
+    if (replace)
+      await step('swap', async () => {
+        // The only exclusive lock on the live tables: it waits for the queries running on them, and queries
+        // arriving meanwhile wait for it; it is held from here to COMMIT, a few catalog changes later.
+        await client.query('LOCK TABLE sessions, customers, movies IN ACCESS EXCLUSIVE MODE');
+        // Counted under the lock: every row written up to the swap is in it.
+        deleted = await foreignRows(client, recorded);
+        const sequence = (await client.query<{ s: string }>(`SELECT pg_get_serial_sequence('sessions', 'id') AS s`)).rows[0]!.s;
+        await client.query('DROP TABLE sessions, customers, movies');
+        for (const t of ['customers', 'movies', 'sessions']) await client.query(`ALTER TABLE ${t}${suffix} RENAME TO ${t}`);
+        for (const key of KEYS) await client.query(key.renameFrom(suffix));
+        // The identity's sequence keeps its usual name (pg_get_serial_sequence gives it schema-qualified).
+        const loaded = (await client.query<{ s: string }>(`SELECT pg_get_serial_sequence('sessions', 'id') AS s`)).rows[0]!.s;
+        await client.query(`ALTER SEQUENCE ${loaded} RENAME TO ${sequence.replace(/^.*\./, '')}`);
+        await client.query('DELETE FROM shs_dataset');
+      });
+    await client.query(
+      'INSERT INTO shs_dataset (seed, scale, customers, movies, sessions) VALUES ($1, $2, $3, $4, $5)',
+      [dataset.seed, dataset.scale, size.customers, size.movies, size.sessions],
+    );
     await step('commit', () => client.query('COMMIT'));
     // Outside the transaction (VACUUM cannot run in one): sets the visibility map for index-only scans.
     await step('vacuum', () => client.query('VACUUM customers, movies, sessions'));
-    return { status: 'prepared', dataset, seconds: (performance.now() - started) / 1000, migrated };
+    return { status: 'prepared', dataset, seconds: (performance.now() - started) / 1000, migrated, deleted };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

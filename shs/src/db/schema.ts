@@ -1,5 +1,5 @@
 // The database schema: tables, and the keys and indexes that every list ordering of the API relies on.
-// Migrations are versioned; `KEYS` is shared with prepare_db, which drops and rebuilds them around a bulk load.
+// Migrations are versioned; `KEYS` is shared with prepare_db, which builds them after a bulk load.
 
 export interface Migration {
   version: number;
@@ -12,27 +12,37 @@ export interface Key {
   table: 'customers' | 'movies' | 'sessions';
   create: string;
   drop: string;
+  /** prepare_db's load beside the live tables: the key on `<table><suffix>`, named `<name><suffix>`... */
+  createOn(suffix: string): string;
+  /** ...and, once those tables carry the usual names, the statement giving the key its usual name. */
+  renameFrom(suffix: string): string;
 }
 
-function constraint(table: Key['table'], name: string, definition: string): Key {
+/** `definition` gets the suffix of the tables it is built on (a foreign key names the table it references). */
+function constraint(table: Key['table'], name: string, definition: (suffix: string) => string): Key {
+  const createOn = (s: string) => `ALTER TABLE ${table}${s} ADD CONSTRAINT ${name}${s} ${definition(s)}`;
   return {
     name,
     table,
-    create: `ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition}`,
+    create: createOn(''),
     drop: `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${name}`,
+    createOn,
+    // Renaming a key's constraint renames its index too.
+    renameFrom: (s) => `ALTER TABLE ${table} RENAME CONSTRAINT ${name}${s} TO ${name}`,
   };
 }
 
 function index(table: Key['table'], name: string, columns: string, include?: string): Key {
   const covering = include ? ` INCLUDE (${include})` : '';
-  return { name, table, create: `CREATE INDEX ${name} ON ${table} (${columns})${covering}`, drop: `DROP INDEX IF EXISTS ${name}` };
+  const createOn = (s: string) => `CREATE INDEX ${name}${s} ON ${table}${s} (${columns})${covering}`;
+  return { name, table, create: createOn(''), drop: `DROP INDEX IF EXISTS ${name}`, createOn, renameFrom: (s) => `ALTER INDEX ${name}${s} RENAME TO ${name}` };
 }
 
 /** In creation order; dropped in reverse (foreign keys before the keys they reference). */
 export const KEYS: readonly Key[] = [
-  constraint('customers', 'customers_pkey', 'PRIMARY KEY (id)'),
-  constraint('movies', 'movies_pkey', 'PRIMARY KEY (id)'),
-  constraint('sessions', 'sessions_pkey', 'PRIMARY KEY (id)'),
+  constraint('customers', 'customers_pkey', () => 'PRIMARY KEY (id)'),
+  constraint('movies', 'movies_pkey', () => 'PRIMARY KEY (id)'),
+  constraint('sessions', 'sessions_pkey', () => 'PRIMARY KEY (id)'),
   // GET /api/customer: surname, name, birthday DESC, id DESC
   index('customers', 'customers_list_idx', 'surname, name, birthday DESC, id DESC'),
   // GET /api/movie: year DESC, name, id DESC; also the outer order of GET /api/session
@@ -42,8 +52,8 @@ export const KEYS: readonly Key[] = [
   index('sessions', 'sessions_movie_list_idx', 'movie_id, customer_id, id DESC', 'start_time'),
   // New sessions must name an existing customer and movie. NOT VALID: generated rows are valid by
   // construction, so the (slow) scan of existing rows is skipped; every new row is still checked.
-  constraint('sessions', 'sessions_customer_fkey', 'FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID'),
-  constraint('sessions', 'sessions_movie_fkey', 'FOREIGN KEY (movie_id) REFERENCES movies (id) NOT VALID'),
+  constraint('sessions', 'sessions_customer_fkey', (s) => `FOREIGN KEY (customer_id) REFERENCES customers${s} (id) NOT VALID`),
+  constraint('sessions', 'sessions_movie_fkey', (s) => `FOREIGN KEY (movie_id) REFERENCES movies${s} (id) NOT VALID`),
 ];
 
 export const MIGRATIONS: readonly Migration[] = [
