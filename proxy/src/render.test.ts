@@ -68,6 +68,32 @@ describe('render', () => {
     expect(text.slice(0, text.indexOf('location = /long_dummy'))).not.toMatch(/proxy_cache\s+shs/);
   });
 
+  it('keeps nginx\'s HTTP/2 defaults (Rapid Reset guidance), OpenSSL\'s ciphers, and turns session tickets on', () => {
+    const text = render(template, base);
+    // keepalive_requests also bounds the streams of one HTTP/2 connection: nginx's default (1000), not more.
+    expect(text).not.toMatch(/^\s*keepalive_requests\s/m);
+    expect(text).not.toMatch(/^\s*(http2_max_concurrent_streams|http2_max_requests)\s/m);
+    expect(text).not.toMatch(/^\s*ssl_ciphers\s/m);
+    expect(text).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
+    expect(text).toContain('ssl_session_tickets on;');
+    expect(render(template, { ...base, httpsListen: null })).not.toContain('ssl_session_tickets');
+  });
+
+  it('never caches an answer that sets a cookie', () => {
+    const cacheBlock = render(template, base).split('location = /long_dummy')[1]!.split('location @unavailable')[0]!;
+    const ignored = /proxy_ignore_headers ([^;]*);/.exec(cacheBlock)?.[1] ?? '';
+    expect(ignored.split(/\s+/)).not.toContain('Set-Cookie');
+    expect(cacheBlock).toContain('proxy_no_cache $upstream_http_set_cookie;');
+  });
+
+  it('logs the client address and sends the origin an X-Forwarded-For it did not take from the client', () => {
+    const text = render(template, base);
+    expect(text).toContain('"client":"$remote_addr"');
+    expect(text).toContain('"forwarded_for":"$http_x_forwarded_for"');
+    expect(text).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
+    expect(text).not.toContain('$proxy_add_x_forwarded_for');
+  });
+
   it('validates what it is given', () => {
     expect(() => render(template, { ...base, peers: [] })).toThrow(/at least one upstream/);
     expect(() => render(template, { ...base, peers: ['nohost'] })).toThrow(/not host:port/);
