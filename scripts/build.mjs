@@ -14,7 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 function revision() {
-  if (process.env.SHS_BUILD_REVISION) return process.env.SHS_BUILD_REVISION;
+  if (process.env.PIPELINE_BUILD_REVISION) return process.env.PIPELINE_BUILD_REVISION;
+  // The SHS_* name belongs to the service's namespace: still read for one release.
+  if (process.env.SHS_BUILD_REVISION) {
+    console.warn('warning: SHS_BUILD_REVISION is deprecated (SHS_* variables belong to the service): set PIPELINE_BUILD_REVISION instead; SHS_BUILD_REVISION will stop working in the next release');
+    return process.env.SHS_BUILD_REVISION;
+  }
   try {
     return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()

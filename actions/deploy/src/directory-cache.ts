@@ -3,11 +3,13 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { pipelineEnv } from '../../common/src/env.js';
 import type { ToolCache, ToolName } from './install.js';
 
-/** $SHS_TOOL_CACHE, else $XDG_CACHE_HOME/shs-delivery/tools, else ~/.cache/shs-delivery/tools. */
-export function defaultToolCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SHS_TOOL_CACHE) return env.SHS_TOOL_CACHE;
+/** $PIPELINE_TOOL_CACHE (or, deprecated, $SHS_TOOL_CACHE), else $XDG_CACHE_HOME/shs-delivery/tools, else ~/.cache/shs-delivery/tools. */
+export function defaultToolCacheRoot(env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): string {
+  const root = pipelineEnv('PIPELINE_TOOL_CACHE', env, warn);
+  if (root) return root;
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'shs-delivery', 'tools');
 }
 

@@ -21,7 +21,7 @@ export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry
                       (--port, --https-port, --scale, --instances as for up); with --image oci:<dir> (an OCI
                       layout from build-image) its SHS instances run from that image in Docker. The tool is
                       installed once (https only; the default version's archive checked against its SHA-256
-                      pinned in the code, another version's against SHA256SUMS) into SHS_TOOL_CACHE
+                      pinned in the code, another version's against SHA256SUMS) into PIPELINE_TOOL_CACHE
                       (default ~/.cache/shs-delivery/tools). Credentials from the
                       environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID;
                       the s3 state backend's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Paths are
