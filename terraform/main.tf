@@ -29,6 +29,20 @@ locals {
   }
   db_ip = cidrhost(local.subnets[var.zones[0]], 5)
 
+  # The monitoring node's configuration is the repository's monitoring/ directory, exactly: Prometheus's rule
+  # files, Grafana's dashboards and provisioning (read here, delivered by cloud-init; modules/monitoring). Passed
+  # only with monitoring = true: a module's variable checks run even with count = 0, and an environment without
+  # the node must not depend on monitoring/.
+  monitoring_dir = "${path.module}/../monitoring"
+  monitoring_files = {
+    rules        = { for f in fileset("${local.monitoring_dir}/prometheus/rules", "*.{yml,yaml}") : f => file("${local.monitoring_dir}/prometheus/rules/${f}") }
+    dashboards   = { for f in fileset("${local.monitoring_dir}/grafana/dashboards", "*.json") : f => file("${local.monitoring_dir}/grafana/dashboards/${f}") }
+    provisioning = { for f in fileset("${local.monitoring_dir}/grafana/provisioning", "**") : f => file("${local.monitoring_dir}/grafana/provisioning/${f}") }
+  }
+  # The exporters on the database VM run only for the monitoring node (Managed PostgreSQL: none of ours).
+  db_exporters = var.monitoring && var.database == "vm"
+  db_metrics   = { node = 9100, postgres = 9187 }
+
   database = var.database == "vm" ? {
     hosts      = module.postgres_vm[0].hosts
     secret_id  = module.db_secret[0].secret_id
@@ -87,6 +101,7 @@ module "security" {
   ssh_cidrs         = var.ssh_cidrs
   monitoring        = var.monitoring
   admin_cidrs       = var.admin_cidrs
+  db_metrics_ports  = local.db_exporters ? values(local.db_metrics) : []
   labels            = local.labels
 }
 
@@ -121,6 +136,10 @@ module "postgres_vm" {
   disk_type                = var.database_vm.disk_type
   snapshot_schedule        = var.database_vm.snapshot_schedule
   snapshot_count           = var.database_vm.snapshot_count
+  node_exporter_image      = local.db_exporters ? var.monitoring_images.node_exporter : ""
+  node_exporter_port       = local.db_metrics.node
+  postgres_exporter_image  = local.db_exporters ? var.monitoring_images.postgres_exporter : ""
+  postgres_exporter_port   = local.db_metrics.postgres
   cores                    = var.database_vm.cores
   memory                   = var.database_vm.memory
   core_fraction            = var.database_vm.core_fraction
@@ -240,11 +259,19 @@ module "monitoring" {
   security_group_id        = module.security.monitoring_id
   group_service_account_id = module.service_accounts.ids.groups
   vm_service_account_id    = module.service_accounts.ids.monitoring
+  manage_access_bindings   = var.manage_access_bindings
   coi_image_id             = local.coi_image_id
   prometheus_image         = var.monitoring_images.prometheus
   grafana_image            = var.monitoring_images.grafana
+  node_exporter_image      = var.monitoring_images.node_exporter
   app_targets              = module.app.upstreams
   proxy_targets            = [for ip in module.proxy.addresses : "${ip}:${local.proxy_ports.health}"]
+  db_node_targets          = var.database == "vm" ? module.postgres_vm[0].metrics_targets.node : []
+  postgres_targets         = var.database == "vm" ? module.postgres_vm[0].metrics_targets.postgres : []
+  alertmanager_targets     = var.alertmanager_targets
+  rule_files               = var.monitoring ? local.monitoring_files.rules : {}
+  dashboards               = var.monitoring ? local.monitoring_files.dashboards : {}
+  grafana_provisioning     = var.monitoring ? local.monitoring_files.provisioning : {}
   ssh_public_key           = var.ssh_public_key
   labels                   = local.labels
 }

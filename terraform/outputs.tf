@@ -43,3 +43,13 @@ output "monitoring_address" {
   description = "The monitoring node's public address (Prometheus :9090, Grafana :3000); empty when off or not yet running."
   value       = var.monitoring ? module.monitoring[0].public_address : ""
 }
+
+output "grafana_url" {
+  description = "Grafana on the monitoring node (log in as admin; the password is in the grafana_admin_secret_id secret); empty when off or not yet running."
+  value       = var.monitoring ? module.monitoring[0].grafana_url : ""
+}
+
+output "grafana_admin_secret_id" {
+  description = "The Lockbox secret holding Grafana's admin password (its id only; read the value with yc lockbox payload get); empty when monitoring is off."
+  value       = var.monitoring ? module.monitoring[0].grafana_secret_id : ""
+}

@@ -15,8 +15,9 @@ database_vm = {
 
 # Optional, off until you set them:
 # domain         = "shs.example.com"   # DNS zone, A record and a Let's Encrypt certificate
-# monitoring     = true                # Prometheus and Grafana ...
+# monitoring     = true                # Prometheus and Grafana from ../monitoring/ ...
 # admin_cidrs    = ["203.0.113.7/32"]  # ... reachable from here
+# alertmanager_targets = ["10.128.1.100:9093"]  # where Prometheus sends its alerts
 # ssh_public_key = "ssh-ed25519 AAAA... you@laptop"
 # ssh_cidrs      = ["203.0.113.7/32"]
 # http3          = true                # and udp_listener = true once support enabled UDP listeners

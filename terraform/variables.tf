@@ -216,7 +216,7 @@ variable "dns_zone_id" {
 
 variable "monitoring" {
   type        = bool
-  description = "Add the monitoring node: Prometheus and Grafana, reachable from admin_cidrs."
+  description = "Add the monitoring node: Prometheus and Grafana provisioned from the repository's monitoring/ directory, reachable from admin_cidrs; with the database VM, node-exporter and postgres_exporter beside PostgreSQL."
   default     = false
 }
 
@@ -228,11 +228,24 @@ variable "admin_cidrs" {
 
 variable "monitoring_images" {
   type = object({
-    prometheus = optional(string, "docker.io/prom/prometheus:v3.5.0@sha256:63805ebb8d2b3920190daf1cb14a60871b16fd38bed42b857a3182bc621f4996")
-    grafana    = optional(string, "docker.io/grafana/grafana:12.1.1@sha256:a1701c2180249361737a99a01bc770db39381640e4d631825d38ff4535efa47d")
+    prometheus        = optional(string, "docker.io/prom/prometheus:v3.5.0@sha256:63805ebb8d2b3920190daf1cb14a60871b16fd38bed42b857a3182bc621f4996")
+    grafana           = optional(string, "docker.io/grafana/grafana:12.1.1@sha256:a1701c2180249361737a99a01bc770db39381640e4d631825d38ff4535efa47d")
+    node_exporter     = optional(string, "docker.io/prom/node-exporter:v1.9.1@sha256:d00a542e409ee618a4edc67da14dd48c5da66726bbd5537ab2af9c1dfc442c8a")
+    postgres_exporter = optional(string, "quay.io/prometheuscommunity/postgres-exporter:v0.17.1@sha256:38606faa38c54787525fb0ff2fd6b41b4cfb75d455c1df294927c5f611699b17")
   })
-  description = "Prometheus and Grafana by digest, for the monitoring node."
+  description = "By digest, for monitoring = true: Prometheus and Grafana (the monitoring node), node-exporter (the monitoring and database VMs), postgres_exporter (the database VM)."
   default     = {}
+
+  validation {
+    condition     = alltrue([for name, image in var.monitoring_images : can(regex("^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$", image))])
+    error_message = "monitoring_images: every image (prometheus, grafana, node_exporter, postgres_exporter) must be referenced by digest, registry/repository@sha256:<64 hex digits>."
+  }
+}
+
+variable "alertmanager_targets" {
+  type        = list(string)
+  description = "Alertmanagers (host:port) the monitoring node's Prometheus sends its alerts to (prometheus.yml's alerting section); empty: none, the alerts show in Prometheus and Grafana only."
+  default     = []
 }
 
 variable "service_accounts" {

@@ -112,4 +112,9 @@ run "outputs" {
     condition     = startswith(output.url, "http://")
     error_message = "url is the balancer's plain HTTP address"
   }
+
+  assert {
+    condition     = output.grafana_url == "" && output.grafana_admin_secret_id == "" && keys(yamldecode(module.postgres_vm[0].compose).services) == ["postgres"]
+    error_message = "no Grafana, and no exporter beside PostgreSQL, without the monitoring node"
+  }
 }

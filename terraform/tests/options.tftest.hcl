@@ -48,8 +48,73 @@ run "monitoring_node" {
   }
 
   assert {
-    condition     = strcontains(module.monitoring[0].compose, "prom/prometheus") && strcontains(module.monitoring[0].compose, "grafana/grafana")
-    error_message = "Prometheus and Grafana run there"
+    condition     = strcontains(module.monitoring[0].compose, "prom/prometheus") && strcontains(module.monitoring[0].compose, "grafana/grafana") && strcontains(module.monitoring[0].compose, "prom/node-exporter")
+    error_message = "Prometheus, Grafana and node-exporter run there"
+  }
+
+  # The repository's own monitoring/ files, read by the root module: the dashboard, the rule files (the SLO
+  # rules generated from monitoring/slo.yaml among them) and Grafana's provisioning.
+  assert {
+    condition = alltrue([for path in [
+      "/etc/shs-monitoring/grafana/dashboards/shs.json",
+      "/etc/shs-monitoring/prometheus/rules/slo.rules.yml",
+      "/etc/shs-monitoring/prometheus/rules/shs.rules.yml",
+      "/etc/shs-monitoring/grafana/provisioning/datasources/prometheus.yml",
+      "/etc/shs-monitoring/grafana/provisioning/dashboards/shs.yml",
+    ] : contains([for f in yamldecode(module.monitoring[0].user_data).write_files : f.path], path)])
+    error_message = "the monitoring node is provisioned from the repository's monitoring/ files"
+  }
+
+  assert {
+    condition = toset([for f in yamldecode(module.monitoring[0].user_data).write_files : f.path if startswith(f.path, "/etc/shs-monitoring/") && f.path != "/etc/shs-monitoring/prometheus/prometheus.yml"]) == toset(concat(
+      [for f in fileset("${path.module}/../monitoring/prometheus/rules", "*.yml") : "/etc/shs-monitoring/prometheus/rules/${f}"],
+      [for f in fileset("${path.module}/../monitoring/grafana/dashboards", "*.json") : "/etc/shs-monitoring/grafana/dashboards/${f}"],
+      [for f in fileset("${path.module}/../monitoring/grafana/provisioning", "**") : "/etc/shs-monitoring/grafana/provisioning/${f}"],
+    ))
+    error_message = "exactly the files of monitoring/ (rules, dashboards, provisioning), each at its place"
+  }
+
+  assert {
+    condition = {
+      for j in yamldecode(module.monitoring[0].prometheus_config).scrape_configs : j.job_name => flatten([for sc in j.static_configs : [for t in sc.targets : "${sc.labels.tier} ${t}"]])
+      } == {
+      shs        = ["app 10.128.1.10:8080", "app 10.128.1.11:8080"]
+      proxy      = ["proxy 10.128.1.60:9145", "proxy 10.128.1.61:9145"]
+      node       = ["monitoring 127.0.0.1:9100", "db 10.128.1.5:9100"]
+      postgres   = ["db 10.128.1.5:9187"]
+      prometheus = ["monitoring 127.0.0.1:9090"]
+    }
+    error_message = "Prometheus scrapes every tier at its fixed address, under the rules' job names"
+  }
+
+  assert {
+    condition     = toset(keys(yamldecode(module.postgres_vm[0].compose).services)) == toset(["postgres", "node-exporter", "postgres-exporter"])
+    error_message = "node-exporter and postgres_exporter run beside PostgreSQL"
+  }
+
+  assert {
+    condition     = output.grafana_admin_secret_id == module.monitoring[0].grafana_secret_id && output.grafana_admin_secret_id != ""
+    error_message = "the id of Grafana's password secret is an output"
+  }
+}
+
+run "monitoring_with_managed_postgresql" {
+  command = plan
+
+  variables {
+    monitoring           = true
+    database             = "managed"
+    alertmanager_targets = ["10.128.1.100:9093"]
+  }
+
+  assert {
+    condition     = [for j in yamldecode(module.monitoring[0].prometheus_config).scrape_configs : j.job_name] == ["shs", "proxy", "node", "prometheus"]
+    error_message = "Managed PostgreSQL runs no exporter of ours: no postgres job, and node-exporter on the monitoring node only"
+  }
+
+  assert {
+    condition     = yamldecode(module.monitoring[0].prometheus_config).alerting.alertmanagers[0].static_configs[0].targets == ["10.128.1.100:9093"]
+    error_message = "the alerts go to the given Alertmanager"
   }
 }
 

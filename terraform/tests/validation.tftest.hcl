@@ -76,3 +76,14 @@ run "a_zone_twice" {
 
   expect_failures = [var.zones]
 }
+
+run "a_monitoring_image_by_tag" {
+  command = plan
+
+  variables {
+    monitoring        = true
+    monitoring_images = { postgres_exporter = "quay.io/prometheuscommunity/postgres-exporter:v0.17.1" }
+  }
+
+  expect_failures = [var.monitoring_images]
+}

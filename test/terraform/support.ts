@@ -10,6 +10,8 @@ import { schemaProviderCliConfig } from '../../tools/yandex-schema-provider/cli-
 import { ROOT } from '../support/shs.js';
 
 export const TERRAFORM = join(ROOT, 'terraform');
+/** The monitoring node's configuration, which the root module reads from ../monitoring. */
+export const MONITORING = join(ROOT, 'monitoring');
 export const MODULES = readdirSync(join(TERRAFORM, 'modules')).sort();
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
@@ -36,14 +38,19 @@ export function tofu(dir: string, args: string[], timeoutMs = 120_000): TofuResu
 
 const scratches: string[] = [];
 
-/** A copy of terraform/ (configuration and tests only) in a temporary directory; removed by cleanScratch. */
+/**
+ * A copy of terraform/ (configuration and tests only) in a temporary directory, with monitoring/ beside it as in
+ * the repository (the root module reads ../monitoring); returns the copy of terraform/. Removed by cleanScratch.
+ */
 export function scratchCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'terraform-'));
+  const parent = mkdtempSync(join(tmpdir(), 'terraform-'));
+  const dir = join(parent, 'terraform');
   cpSync(TERRAFORM, dir, {
     recursive: true,
     filter: (src) => !['.terraform', '.terraform.lock.hcl', 'terraform.tfstate', 'terraform.tfstate.backup'].includes(basename(src)),
   });
-  scratches.push(dir);
+  cpSync(MONITORING, join(parent, 'monitoring'), { recursive: true, filter: (src) => basename(src) !== 'node_modules' });
+  scratches.push(parent);
   return dir;
 }
 

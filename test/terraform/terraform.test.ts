@@ -6,17 +6,19 @@
 // and the deploy action runs its whole path on the real root module. What this cannot check: the provider's
 // own Go validators and what the cloud answers (terraform/README.md, "What is validated here").
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js';
 import { deployCloud, emptyReport } from '../../actions/deploy/src/deploy.js';
 import { opentofuBinary } from '../../tools/opentofu/binary.js';
 import { ROOT } from '../support/shs.js';
-import { IMAGE, MODULES, PROXY_IMAGE, TERRAFORM, WORKFLOW_VARS, cleanScratch, init, resourcesOf, scratchCopy, tofu, tofuEnv, useLocalBackend } from './support.js';
+import { IMAGE, MODULES, MONITORING, PROXY_IMAGE, TERRAFORM, WORKFLOW_VARS, cleanScratch, init, resourcesOf, scratchCopy, tofu, tofuEnv, useLocalBackend } from './support.js';
 
 afterAll(cleanScratch);
 
@@ -112,6 +114,36 @@ describe('the checks bite: a broken copy fails, naming what is wrong', () => {
     expect(r.stderr).toMatch(/image must be referenced by digest/);
   });
 
+  it('Grafana\'s admin password in the monitoring node\'s compose spec', () => {
+    const dir = broken('modules/monitoring/compose.yaml.tftpl', '      GF_AUTH_ANONYMOUS_ENABLED:', '      GF_SECURITY_ADMIN_PASSWORD: "hunter2"\n      GF_AUTH_ANONYMOUS_ENABLED:');
+    useLocalBackend(dir);
+    init(dir);
+    const r = tofu(dir, ['plan', '-input=false', ...WORKFLOW_VARS, ...MONITORING_VARS]);
+    expect(r.status).not.toBe(0);
+    expect(flat(r.stderr)).toContain("carries Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD)");
+  });
+
+  it('a rule file in monitoring/ that Prometheus would not load (*.yaml)', () => {
+    const dir = scratchCopy();
+    writeFileSync(join(dir, '..', 'monitoring', 'prometheus', 'rules', 'extra.yaml'), 'groups: []\n');
+    useLocalBackend(dir);
+    init(dir);
+    const r = tofu(dir, ['plan', '-input=false', ...WORKFLOW_VARS, ...MONITORING_VARS]);
+    expect(r.status).not.toBe(0);
+    expect(flat(r.stderr)).toContain('rule_files: each named <name>.yml (Prometheus loads *.yml; rename a .yaml file)');
+  });
+
+  it('a dashboard too large for the metadata: the plan fails, before anything is made', () => {
+    const dir = scratchCopy();
+    // Random hex: about 600 KB that gzip cannot bring under 256 KiB.
+    writeFileSync(join(dir, '..', 'monitoring', 'grafana', 'dashboards', 'huge.json'), JSON.stringify({ title: 'huge', blob: randomBytes(300_000).toString('hex') }));
+    useLocalBackend(dir);
+    init(dir);
+    const r = tofu(dir, ['plan', '-input=false', ...WORKFLOW_VARS, ...MONITORING_VARS]);
+    expect(r.status).not.toBe(0);
+    expect(flat(r.stderr)).toMatch(/The monitoring node's metadata .* would be \d+ bytes, over Yandex Cloud's limit of 262144 bytes \(256 KiB\)/);
+  });
+
   it('a design property changed: a surge rollout of the app group fails its plan test', () => {
     const dir = broken('modules/app/main.tf', 'max_expansion    = 0', 'max_expansion    = 1');
     init(join(dir, 'modules/app'), false);
@@ -120,6 +152,12 @@ describe('the checks bite: a broken copy fails, naming what is wrong', () => {
     expect(r.stdout + r.stderr).toMatch(/one node at a time, in place/);
   });
 });
+
+/** OpenTofu's message with its line wrapping undone (it wraps at 78 columns, wherever the words fall). */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+/** The variables that turn the monitoring node on. */
+const MONITORING_VARS = ['-var', 'monitoring=true', '-var', 'admin_cidrs=["198.51.100.0/24"]'];
 
 /** Every string in a JSON value, with the path it was found at. */
 function strings(value: unknown, path = ''): [string, string][] {
@@ -244,6 +282,7 @@ describe('a real plan and apply against the schema provider\'s fake cloud', () =
 
   it('the database VM: PostgreSQL by digest on the data disk, the password from a tmpfs file a per-boot script fills', () => {
     const c = compose('postgres_vm');
+    expect(Object.keys(c.services)).toEqual(['postgres']);
     const pg = c.services.postgres!;
     expect(pg.image).toMatch(/^docker\.io\/library\/postgres:16-alpine@sha256:[0-9a-f]{64}$/);
     expect(pg.environment).toEqual({ POSTGRES_DB: 'shs', POSTGRES_USER: 'shs', POSTGRES_PASSWORD_FILE: '/run/secrets/shs/db_password', PGDATA: '/var/lib/postgresql/data/pgdata' });
@@ -276,6 +315,172 @@ describe('a real plan and apply against the schema provider\'s fake cloud', () =
     const r = tofu(dir, ['plan', '-destroy', '-input=false', ...WORKFLOW_VARS]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Instance cannot be destroyed[\s\S]*module\.postgres_vm\[0\]\.yandex_compute_disk\.data/);
+  });
+});
+
+/** Files under a directory of the repository's monitoring/, path relative to it => content. */
+function repoFiles(dir: string, keep: (name: string) => boolean): Record<string, string> {
+  const base = join(MONITORING, dir);
+  const names = (readdirSync(base, { recursive: true }) as string[]).filter((n) => statSync(join(base, n)).isFile() && keep(n));
+  return Object.fromEntries(names.map((n) => [n.split('\\').join('/'), readFileSync(join(base, n), 'utf8')]));
+}
+
+type WriteFile = { path: string; permissions: string; owner: string; content: string; encoding?: string };
+
+describe('the monitoring node (monitoring = true) against the fake cloud', () => {
+  let dir = '';
+  let plan: { resource_changes: { address: string; type: string; mode: string; change: { actions: string[] } }[] };
+  let state: { values: { root_module: Parameters<typeof resourcesOf>[0]; outputs: Record<string, { value: unknown; sensitive: boolean }> } };
+  let resources: ReturnType<typeof resourcesOf> = [];
+  const byAddress = (address: string) => resources.find((r) => r.address === address)!;
+  const metadata = (address: string) => (byAddress(address).values.instance_template as { metadata: Record<string, string> }[])[0]!.metadata;
+  const MON = 'module.monitoring[0].yandex_compute_instance_group.monitoring';
+  const DB = 'module.postgres_vm[0].yandex_compute_instance_group.db';
+  const GRAFANA_SECRET = 'module.monitoring[0].module.grafana_secret.yandex_lockbox_secret.this';
+  /** The monitoring node's files as cloud-init writes them, decoded. */
+  const written = () => {
+    const cloud = parseYaml(metadata(MON)['user-data']!) as { write_files: WriteFile[] };
+    return Object.fromEntries(cloud.write_files.map((f) => [f.path, { ...f, text: f.encoding === 'gz+b64' ? gunzipSync(Buffer.from(f.content, 'base64')).toString('utf8') : f.content }]));
+  };
+
+  beforeAll(() => {
+    dir = scratchCopy();
+    useLocalBackend(dir);
+    init(dir);
+    const p = tofu(dir, ['plan', '-input=false', '-out=tfplan', ...WORKFLOW_VARS, ...MONITORING_VARS]);
+    if (p.status !== 0) throw new Error(`plan failed:\n${p.stderr}`);
+    plan = JSON.parse(tofu(dir, ['show', '-json', 'tfplan']).stdout) as typeof plan;
+    const a = tofu(dir, ['apply', '-input=false', 'tfplan']);
+    if (a.status !== 0) throw new Error(`apply failed:\n${a.stderr}`);
+    state = JSON.parse(tofu(dir, ['show', '-json']).stdout) as typeof state;
+    resources = resourcesOf(state.values.root_module);
+  }, 180_000);
+
+  it('adds the node, Grafana\'s password secret readable by the node\'s account alone, and its security group', () => {
+    const added = plan.resource_changes.filter((c) => c.mode === 'managed' && c.change.actions.join() === 'create').map((c) => c.address);
+    expect(added).toEqual(
+      expect.arrayContaining([MON, GRAFANA_SECRET, 'module.monitoring[0].module.grafana_secret.yandex_lockbox_secret_iam_member.reader["monitoring"]', 'module.security.yandex_vpc_security_group.monitoring[0]']),
+    );
+    expect(added).toHaveLength(17 + 4);
+    const secret = byAddress(GRAFANA_SECRET).values;
+    expect(secret.password_payload_specification).toEqual([expect.objectContaining({ password_key: 'password' })]);
+    const readers = resources.filter((r) => r.type === 'yandex_lockbox_secret_iam_member' && r.values.secret_id === secret.id);
+    expect(readers.map((r) => r.values.role)).toEqual(['lockbox.payloadViewer']);
+    const monitoringAccount = (byAddress(MON).values.instance_template as { service_account_id: string }[])[0]!.service_account_id;
+    expect(readers[0]!.values.member).toBe(`serviceAccount:${monitoringAccount}`);
+    // The database's secret is another one, which the monitoring account may not read.
+    expect(secret.id).not.toBe(state.values.outputs.database_secret_id?.value);
+    const dbReaders = resources.filter((r) => r.type === 'yandex_lockbox_secret_iam_member' && r.values.secret_id === state.values.outputs.database_secret_id?.value);
+    expect(dbReaders.map((r) => r.values.member)).not.toContain(`serviceAccount:${monitoringAccount}`);
+    expect(state.values.outputs.grafana_admin_secret_id?.value).toBe(secret.id);
+    expect(Object.keys(state.values.outputs.instance_group_ids?.value as object).sort()).toEqual(['app', 'db', 'monitoring', 'proxy']);
+  });
+
+  it('holds no secret: no password in the plan, the state, the outputs or the metadata', () => {
+    expect(secretsIn(plan, state)).toEqual([]);
+    expect(Object.values(state.values.outputs).every((v) => !v.sensitive)).toBe(true);
+    const compose = parseYaml(metadata(MON)['docker-compose']!) as Compose;
+    expect(Object.keys(compose.services.grafana!.environment!).filter((k) => /PASSWORD/.test(k))).toEqual(['GF_SECURITY_ADMIN_PASSWORD__FILE']);
+    expect(JSON.stringify(metadata(MON))).not.toMatch(/FAKE-SENSITIVE/);
+  });
+
+  it('Prometheus: the rules\' five job names, a tier on every target, the rule files, Alertmanager only when given', () => {
+    const config = parseYaml(written()['/etc/shs-monitoring/prometheus/prometheus.yml']!.text) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: { tier: string } }[] }[];
+      alerting?: unknown;
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/rules/*.yml']);
+    expect(config.alerting).toBeUndefined();
+    const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((sc) => sc.targets.map((t) => `${sc.labels.tier} ${t}`))]));
+    expect(jobs).toEqual({
+      shs: ['app 10.128.1.10:8080', 'app 10.128.1.11:8080'],
+      proxy: ['proxy 10.128.1.60:9145', 'proxy 10.128.1.61:9145'],
+      node: ['monitoring 127.0.0.1:9100', 'db 10.128.1.5:9100'],
+      postgres: ['db 10.128.1.5:9187'],
+      prometheus: ['monitoring 127.0.0.1:9090'],
+    });
+    const compose = parseYaml(metadata(MON)['docker-compose']!) as Compose;
+    expect(compose.services.prometheus!.volumes).toContain('/etc/shs-monitoring/prometheus:/etc/prometheus:ro');
+    expect(compose.services.prometheus!.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it('every file of monitoring/ (rules, dashboards, Grafana provisioning) arrives exactly, large ones compressed', () => {
+    const expected: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(repoFiles('prometheus/rules', (n) => n.endsWith('.yml'))).map(([n, c]) => [`/etc/shs-monitoring/prometheus/rules/${n}`, c])),
+      ...Object.fromEntries(Object.entries(repoFiles('grafana/dashboards', (n) => n.endsWith('.json'))).map(([n, c]) => [`/etc/shs-monitoring/grafana/dashboards/${n}`, c])),
+      ...Object.fromEntries(Object.entries(repoFiles('grafana/provisioning', () => true)).map(([n, c]) => [`/etc/shs-monitoring/grafana/provisioning/${n}`, c])),
+    };
+    expect(Object.keys(expected)).toEqual(expect.arrayContaining(['/etc/shs-monitoring/grafana/dashboards/shs.json', '/etc/shs-monitoring/prometheus/rules/slo.rules.yml', '/etc/shs-monitoring/grafana/provisioning/datasources/prometheus.yml']));
+    const files = written();
+    const delivered = Object.keys(files).filter((p) => p.startsWith('/etc/shs-monitoring/') && p !== '/etc/shs-monitoring/prometheus/prometheus.yml');
+    expect(delivered.sort()).toEqual(Object.keys(expected).sort());
+    for (const [path, content] of Object.entries(expected)) {
+      expect(files[path]!.text, path).toBe(content);
+      expect(files[path]!.permissions, path).toBe('0644');
+      expect(files[path]!.encoding, path).toBe(content.length > 2048 ? 'gz+b64' : undefined);
+    }
+    const compose = parseYaml(metadata(MON)['docker-compose']!) as Compose;
+    expect(compose.services.grafana!.volumes).toEqual(
+      expect.arrayContaining(['/etc/shs-monitoring/grafana/provisioning:/etc/grafana/provisioning:ro', '/etc/shs-monitoring/grafana/dashboards:/etc/grafana/dashboards:ro']),
+    );
+    const size = Object.entries(metadata(MON)).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
+    expect(size).toBeLessThan(256 * 1024);
+  });
+
+  it('Grafana: a login, no anonymous access, the password from a tmpfs file a per-boot script fills from Lockbox', () => {
+    const compose = parseYaml(metadata(MON)['docker-compose']!) as Compose;
+    const g = compose.services.grafana!;
+    expect(g.image).toMatch(/^docker\.io\/grafana\/grafana:[^@]+@sha256:[0-9a-f]{64}$/);
+    expect(g.environment).toMatchObject({
+      GF_SECURITY_ADMIN_PASSWORD__FILE: '/run/secrets/grafana/admin_password',
+      GF_AUTH_ANONYMOUS_ENABLED: 'false',
+      GF_AUTH_DISABLE_LOGIN_FORM: 'false',
+    });
+    expect(g.volumes).toContain('/run/shs-grafana:/run/secrets/grafana:ro');
+    for (const s of Object.values(compose.services)) expect(s.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const script = written()['/var/lib/cloud/scripts/per-boot/10-shs-grafana-password']!;
+    expect(script.permissions).toBe('0700');
+    expect(script.text).toContain(`SECRET_ID = "${byAddress(GRAFANA_SECRET).values.id as string}"`);
+    expect(script.text).toContain('DIR = "/run/shs-grafana"');
+    const file = join(dir, 'grafana-password.py');
+    writeFileSync(file, script.text);
+    const compiled = spawnSync('python3', ['-m', 'py_compile', file], { encoding: 'utf8' });
+    expect(compiled.status, compiled.stderr).toBe(0);
+  });
+
+  it('without the node, terraform/ does not need monitoring/ at all', () => {
+    const other = scratchCopy();
+    rmSync(join(other, '..', 'monitoring'), { recursive: true });
+    useLocalBackend(other);
+    init(other);
+    const r = tofu(other, ['plan', '-input=false', ...WORKFLOW_VARS]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = tofu(other, ['plan', '-input=false', ...WORKFLOW_VARS, ...MONITORING_VARS]);
+    expect(m.status).not.toBe(0);
+    expect(flat(m.stderr)).toContain('The monitoring node has no Prometheus rule files and no Grafana dashboards and no Grafana provisioning');
+    expect(flat(m.stderr)).toContain('(is monitoring/ there?)');
+  });
+
+  it('the database VM: node-exporter and postgres_exporter by digest, the same password file, reachable from the monitoring tier only', () => {
+    const c = parseYaml(metadata(DB)['docker-compose']!) as Compose;
+    expect(Object.keys(c.services)).toEqual(['postgres', 'node-exporter', 'postgres-exporter']);
+    expect(c.services['node-exporter']).toMatchObject({ network_mode: 'host', restart: 'always', command: ['--path.rootfs=/host', '--web.listen-address=:9100'], volumes: ['/:/host:ro,rslave'] });
+    expect(c.services['postgres-exporter']).toMatchObject({
+      user: '70:70',
+      environment: { DATA_SOURCE_URI: '127.0.0.1:5432/shs?sslmode=disable', DATA_SOURCE_USER: 'shs', DATA_SOURCE_PASS_FILE: '/run/secrets/shs/db_password' },
+      volumes: ['/run/shs:/run/secrets/shs:ro'],
+    });
+    expect(c.services['node-exporter']!.image).toMatch(/^docker\.io\/prom\/node-exporter:[^@]+@sha256:[0-9a-f]{64}$/);
+    expect(c.services['postgres-exporter']!.image).toMatch(/^quay\.io\/prometheuscommunity\/postgres-exporter:[^@]+@sha256:[0-9a-f]{64}$/);
+    const sg = (name: string) => byAddress(`module.security.yandex_vpc_security_group.${name}`).values as { id: string; ingress: { port: number; security_group_id: string; v4_cidr_blocks: string[] | null }[] };
+    const monitoringSg = sg('monitoring[0]').id;
+    const metricsRules = sg('db').ingress.filter((r) => r.port === 9100 || r.port === 9187);
+    expect(metricsRules.map((r) => r.port).sort()).toEqual([9100, 9187]);
+    for (const r of metricsRules) {
+      expect(r.security_group_id).toBe(monitoringSg);
+      expect(r.v4_cidr_blocks ?? []).toEqual([]);
+    }
   });
 });
 

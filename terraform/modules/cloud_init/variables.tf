@@ -20,9 +20,38 @@ variable "write_files" {
     path        = string
     content     = string
     permissions = string
+    encoding    = optional(string)
   }))
-  description = "Files cloud-init writes (owner root) before the commands run."
+  description = "Files cloud-init writes (owner root) before the commands run. encoding: null (content as is), \"b64\" (content is base64) or \"gz+b64\" (content is base64gzip(...): a large file fits the metadata's size limit)."
   default     = []
+
+  validation {
+    condition     = alltrue([for f in var.write_files : f.encoding == null || contains(["b64", "gz+b64"], coalesce(f.encoding, "-"))])
+    error_message = "write_files: encoding must be null, \"b64\" or \"gz+b64\"."
+  }
+}
+
+variable "lockbox_files" {
+  type = list(object({
+    name      = string       # the script's name (per-boot/10-<name>) and its log prefix, e.g. shs-db-password
+    about     = list(string) # the comment at the top of the script: what it is for, one line each
+    what      = string       # what it reads, for its error message ("the database password")
+    secret_id = string       # the Lockbox secret: its id is all the script holds
+    key       = string       # the payload entry
+    dir       = string       # a directory on tmpfs (/run/...), made 0700 and owned by owner_uid
+    file      = string       # the file in dir, 0400, owned by owner_uid
+    owner_uid = number       # the uid of the container that reads the file
+  }))
+  description = "Per-boot scripts that read a Lockbox secret with the VM's service account (metadata token) and write it to a file on tmpfs, for a container to read (..._FILE variables). The value is never in the metadata."
+  default     = []
+
+  validation {
+    condition = alltrue([for s in var.lockbox_files :
+      can(regex("^[a-z0-9][a-z0-9-]*$", s.name)) && can(regex("^/run/[A-Za-z0-9._/-]+$", s.dir)) && can(regex("^[A-Za-z0-9._-]+$", s.file)) &&
+      alltrue([for l in s.about : !strcontains(l, "\n")]) && floor(s.owner_uid) == s.owner_uid && s.owner_uid >= 0
+    ])
+    error_message = "lockbox_files: name of lowercase letters, digits and '-'; dir under /run/ (tmpfs: the value must never reach a disk); file a plain name; about lines without newlines; owner_uid a uid."
+  }
 }
 
 variable "bootcmd" {

@@ -8,7 +8,32 @@ output "public_address" {
   value       = try(yandex_compute_instance_group.monitoring.instances[0].network_interface[0].nat_ip_address, "")
 }
 
+output "grafana_url" {
+  description = "Grafana's URL (log in as admin with the password in grafana_secret_id); empty until the node runs."
+  value       = try("http://${yandex_compute_instance_group.monitoring.instances[0].network_interface[0].nat_ip_address}:${local.grafana_port}", "")
+}
+
+output "grafana_secret_id" {
+  description = "The Lockbox secret holding Grafana's admin password (its id only)."
+  value       = module.grafana_secret.secret_id
+}
+
 output "compose" {
   description = "The rendered docker-compose spec (checked by the tests)."
   value       = local.compose
+}
+
+output "user_data" {
+  description = "The rendered cloud-init user-data (checked by the tests)."
+  value       = module.user_data.user_data
+}
+
+output "prometheus_config" {
+  description = "The rendered prometheus.yml (checked by the tests)."
+  value       = local.prometheus_config
+}
+
+output "metadata_bytes" {
+  description = "The size of the node's metadata, against Yandex Cloud's 256 KiB limit."
+  value       = local.metadata_bytes
 }

@@ -6,6 +6,8 @@
 #   - The group never grows during an update (max_expansion = 0: a second VM could not attach the disk) and
 #     never shrinks (size fixed at 1). An update restarts the one VM in place.
 #   - Snapshots of the disk on a schedule.
+#   - With the monitoring node: prometheus node-exporter (the host's filesystems, the data disk's included) and
+#     postgres_exporter (as the database's own uid, reading the same tmpfs password file) beside PostgreSQL.
 locals {
   tag         = "pg1"
   device_name = "pgdata"
@@ -31,14 +33,14 @@ locals {
     ]
     log_max_size  = "10m"
     log_max_files = 3
-  })
 
-  password_script = templatefile("${path.module}/db-password.py.tftpl", {
-    secret_id     = var.secret_id
-    secret_key    = var.secret_key
-    password_dir  = local.secret_dir
-    password_file = local.secret_file
-    owner_uid     = var.postgres_uid
+    # Metrics, only when the monitoring node scrapes them (empty image: not run).
+    port                    = var.port
+    uid                     = var.postgres_uid
+    node_exporter_image     = var.node_exporter_image
+    node_exporter_port      = var.node_exporter_port
+    postgres_exporter_image = var.postgres_exporter_image
+    postgres_exporter_port  = var.postgres_exporter_port
   })
 }
 
@@ -46,11 +48,20 @@ module "user_data" {
   source = "../cloud_init"
 
   ssh_public_key = var.ssh_public_key
-  write_files = [{
-    # cloud-init runs the scripts in this directory at every boot (the first one included).
-    path        = "/var/lib/cloud/scripts/per-boot/10-shs-db-password"
-    permissions = "0700"
-    content     = local.password_script
+  lockbox_files = [{
+    name = "shs-db-password"
+    about = [
+      "Installed by cloud-init (terraform/modules/postgres_vm) as a per-boot script of the database VM: reads the",
+      "database password from Lockbox with the VM's service account and writes it to tmpfs for the PostgreSQL",
+      "container (POSTGRES_PASSWORD_FILE). Only the secret's id is in this file; the value never touches the disk",
+      "or the log. Python's standard library only: cloud-init itself runs on Python.",
+    ]
+    what      = "the database password"
+    secret_id = var.secret_id
+    key       = var.secret_key
+    dir       = local.secret_dir
+    file      = local.secret_file
+    owner_uid = var.postgres_uid
   }]
 }
 
@@ -177,8 +188,8 @@ resource "yandex_compute_instance_group" "db" {
 
   lifecycle {
     precondition {
-      condition     = !can(regex("POSTGRES_PASSWORD\\s*:", file("${path.module}/compose.yaml.tftpl")))
-      error_message = "The database's compose spec carries a password (POSTGRES_PASSWORD); only POSTGRES_PASSWORD_FILE on tmpfs, filled from Lockbox at boot, may."
+      condition     = !can(regex("(POSTGRES_PASSWORD|DATA_SOURCE_PASS|DATA_SOURCE_NAME)\\s*:", file("${path.module}/compose.yaml.tftpl")))
+      error_message = "The database's compose spec carries a password (POSTGRES_PASSWORD, or postgres_exporter's DATA_SOURCE_PASS or DATA_SOURCE_NAME); only the ..._FILE variables naming the tmpfs file, filled from Lockbox at boot, may."
     }
   }
 }

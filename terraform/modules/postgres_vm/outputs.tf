@@ -22,3 +22,11 @@ output "user_data" {
   description = "The rendered cloud-init user-data (checked by the tests)."
   value       = module.user_data.user_data
 }
+
+output "metrics_targets" {
+  description = "host:port of the exporters that run here, by Prometheus job (node, postgres); empty lists when they do not run."
+  value = {
+    node     = var.node_exporter_image == "" ? [] : ["${var.ip}:${var.node_exporter_port}"]
+    postgres = var.postgres_exporter_image == "" ? [] : ["${var.ip}:${var.postgres_exporter_port}"]
+  }
+}

@@ -184,3 +184,37 @@ variable "labels" {
   description = "Labels put on every resource."
   default     = {}
 }
+
+variable "node_exporter_image" {
+  type        = string
+  description = "Prometheus node-exporter by digest, run beside PostgreSQL for the monitoring node (the host's filesystems, the data disk's included); empty: not run."
+  default     = ""
+
+  validation {
+    condition     = var.node_exporter_image == "" || can(regex("^[^@\\s]+@sha256:[0-9a-f]{64}$", var.node_exporter_image))
+    error_message = "node_exporter_image must be empty or referenced by digest (...@sha256:<64 hex digits>)."
+  }
+}
+
+variable "node_exporter_port" {
+  type        = number
+  description = "node-exporter's port (the monitoring tier alone may reach it)."
+  default     = 9100
+}
+
+variable "postgres_exporter_image" {
+  type        = string
+  description = "postgres_exporter by digest, run beside PostgreSQL for the monitoring node; it connects as user with the password file the per-boot script writes. Empty: not run."
+  default     = ""
+
+  validation {
+    condition     = var.postgres_exporter_image == "" || can(regex("^[^@\\s]+@sha256:[0-9a-f]{64}$", var.postgres_exporter_image))
+    error_message = "postgres_exporter_image must be empty or referenced by digest (...@sha256:<64 hex digits>)."
+  }
+}
+
+variable "postgres_exporter_port" {
+  type        = number
+  description = "postgres_exporter's port (the monitoring tier alone may reach it)."
+  default     = 9187
+}

@@ -2,7 +2,8 @@
 #   proxy       80/443 TCP (443 UDP for HTTP/3 when enabled) from anywhere, its health port from the
 #               balancer's and the group's health checkers (and Prometheus);
 #   app         the SHS port from the proxies, the group's health checks (and Prometheus);
-#   db          PostgreSQL from the apps (and the group's health checks);
+#   db          PostgreSQL from the apps (and the group's health checks); its exporters' ports (node-exporter,
+#               postgres_exporter: db_metrics_ports) from the monitoring node only;
 #   monitoring  Prometheus and Grafana from admin_cidrs only.
 # SSH (22) only from ssh_cidrs, closed by default. Egress is open: VMs pull images and call Lockbox,
 # Certificate Manager and IAM through the NAT gateway.
@@ -143,6 +144,16 @@ resource "yandex_vpc_security_group" "db" {
     protocol          = "TCP"
     port              = var.db_port
     predefined_target = local.health_checks
+  }
+
+  dynamic "ingress" {
+    for_each = var.monitoring ? toset(var.db_metrics_ports) : toset([])
+    content {
+      description       = "Prometheus (exporters)"
+      protocol          = "TCP"
+      port              = ingress.value
+      security_group_id = yandex_vpc_security_group.monitoring[0].id
+    }
   }
 
   dynamic "ingress" {

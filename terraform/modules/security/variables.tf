@@ -58,6 +58,12 @@ variable "monitoring" {
   default     = false
 }
 
+variable "db_metrics_ports" {
+  type        = list(number)
+  description = "Ports of the exporters on the database VM (node-exporter 9100, postgres_exporter 9187) that the monitoring node scrapes; only with monitoring. Empty: none (Managed PostgreSQL runs no exporter of ours)."
+  default     = []
+}
+
 variable "admin_cidrs" {
   type        = list(string)
   description = "IPv4 CIDRs allowed to reach Prometheus (9090) and Grafana (3000) on the monitoring node."

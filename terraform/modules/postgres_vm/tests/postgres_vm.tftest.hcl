@@ -93,6 +93,59 @@ run "password_by_secret_id_only" {
   }
 }
 
+run "no_exporters_unless_monitored" {
+  command = plan
+
+  assert {
+    condition     = keys(yamldecode(output.compose).services) == ["postgres"] && jsonencode(output.metrics_targets) == jsonencode({ node = [], postgres = [] })
+    error_message = "without the monitoring node, PostgreSQL runs alone"
+  }
+}
+
+run "exporters_for_the_monitoring_node" {
+  command = plan
+
+  variables {
+    node_exporter_image     = "docker.io/prom/node-exporter:v1.9.1@sha256:d00a542e409ee618a4edc67da14dd48c5da66726bbd5537ab2af9c1dfc442c8a"
+    postgres_exporter_image = "quay.io/prometheuscommunity/postgres-exporter:v0.17.1@sha256:38606faa38c54787525fb0ff2fd6b41b4cfb75d455c1df294927c5f611699b17"
+  }
+
+  assert {
+    condition     = jsonencode(output.metrics_targets) == jsonencode({ node = ["10.128.1.5:9100"], postgres = ["10.128.1.5:9187"] })
+    error_message = "Prometheus finds node-exporter and postgres_exporter at the database's fixed address"
+  }
+
+  assert {
+    condition     = yamldecode(output.compose).services["node-exporter"].image == var.node_exporter_image && yamldecode(output.compose).services["node-exporter"].command == ["--path.rootfs=/host", "--web.listen-address=:9100"] && yamldecode(output.compose).services["node-exporter"].volumes == ["/:/host:ro,rslave"] && yamldecode(output.compose).services["node-exporter"].pid == "host"
+    error_message = "node-exporter by digest sees the host's / read-only as /host (the data disk's filesystem included)"
+  }
+
+  assert {
+    condition = yamldecode(output.compose).services["postgres-exporter"].image == var.postgres_exporter_image && yamldecode(output.compose).services["postgres-exporter"].user == "70:70" && yamldecode(output.compose).services["postgres-exporter"].environment == {
+      DATA_SOURCE_URI       = "127.0.0.1:5432/shs?sslmode=disable"
+      DATA_SOURCE_USER      = "shs"
+      DATA_SOURCE_PASS_FILE = "/run/secrets/shs/db_password"
+    } && yamldecode(output.compose).services["postgres-exporter"].volumes == ["/run/shs:/run/secrets/shs:ro"]
+    error_message = "postgres_exporter by digest, as the database's uid, reading the password from the same tmpfs file, never from the spec"
+  }
+
+  assert {
+    condition     = strcontains(output.user_data, "e6q-secret-id") && !strcontains(output.compose, "e6q-secret-id")
+    error_message = "still only the per-boot script knows the secret (by id)"
+  }
+}
+
+run "refuses_an_exporter_by_tag" {
+  command = plan
+
+  variables {
+    postgres_exporter_image = "quay.io/prometheuscommunity/postgres-exporter:latest"
+    node_exporter_image     = "prom/node-exporter"
+  }
+
+  expect_failures = [var.postgres_exporter_image, var.node_exporter_image]
+}
+
 run "refuses_an_image_by_tag" {
   command = plan
 

@@ -121,6 +121,45 @@ run "monitoring_scrapes_and_admins_look" {
   }
 }
 
+run "only_the_monitoring_node_reaches_the_database_exporters" {
+  command = plan
+
+  variables {
+    monitoring       = true
+    admin_cidrs      = ["198.51.100.0/24"]
+    db_metrics_ports = [9100, 9187]
+  }
+
+  assert {
+    condition     = toset([for r in yandex_vpc_security_group.db.ingress : r.port if r.security_group_id == yandex_vpc_security_group.monitoring[0].id]) == toset([9100, 9187])
+    error_message = "the monitoring node reaches node-exporter (9100) and postgres_exporter (9187) on the database VM"
+  }
+
+  assert {
+    condition = alltrue([
+      for r in yandex_vpc_security_group.db.ingress :
+      length(coalesce(r.v4_cidr_blocks, [])) == 0 && (
+        (r.port == 5432 && (r.security_group_id == yandex_vpc_security_group.app.id || r.predefined_target == "loadbalancer_healthchecks")) ||
+        (contains([9100, 9187], r.port) && r.security_group_id == yandex_vpc_security_group.monitoring[0].id)
+      )
+    ]) && length(yandex_vpc_security_group.db.ingress) == 4
+    error_message = "nothing else reaches the database tier: PostgreSQL from the apps and its health check, the exporters from the monitoring tier"
+  }
+}
+
+run "no_exporter_ports_without_monitoring" {
+  command = plan
+
+  variables {
+    db_metrics_ports = [9100, 9187]
+  }
+
+  assert {
+    condition     = length(yandex_vpc_security_group.db.ingress) == 2
+    error_message = "without the monitoring node, the exporters' ports stay closed"
+  }
+}
+
 run "refuses_a_bad_ssh_cidr" {
   command = plan
 
