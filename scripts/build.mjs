@@ -52,7 +52,14 @@ const entries = [
       SHS_REVISION: JSON.stringify(revision()),
     },
   },
-  { entryPoints: [join(root, 'cli/src/main.ts')], outfile: join(root, 'cli/dist/pipeline.cjs') },
+  {
+    entryPoints: [join(root, 'cli/src/main.ts')],
+    outfile: join(root, 'cli/dist/pipeline.cjs'),
+    define: {
+      PIPELINE_VERSION: JSON.stringify(pkg.version),
+      PIPELINE_REVISION: JSON.stringify(revision()),
+    },
+  },
   // The proxy image's entrypoint (proxy/image.json).
   { entryPoints: [join(root, 'proxy/src/start.ts')], outfile: join(root, 'proxy/dist/start.cjs') },
 ];

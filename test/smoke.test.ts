@@ -10,6 +10,7 @@ import { parseProfile } from '../actions/smoke/src/load/profile.js';
 import { renderMarkdown } from '../actions/smoke/src/report/markdown.js';
 import { runSmoke } from '../actions/smoke/src/smoke.js';
 import { DEFAULT_THRESHOLDS, parseThresholds } from '../actions/smoke/src/thresholds.js';
+import { freePort } from '../stack/src/ports.js';
 import { ensureSelfSigned } from '../stack/src/tls.js';
 import { startFake, type Violation } from './support/fake-shs.js';
 import { startStack, type TestStack } from './support/stack.js';
@@ -84,6 +85,42 @@ describe('every check can fail', () => {
   it('reports HTTP/3 as information, never as a failure', async () => {
     const r = await checksAgainst('http3');
     expect(r.get('http3')!.verdict).toBe('info');
+  });
+
+  it('reports HTTP/3 as information whatever goes wrong with it: an HTTPS entry point failing TLS verification', async () => {
+    const r = await checksAgainst(undefined, { https: true });
+    expect(r.get('https')!.verdict).toBe('fail');
+    expect(r.get('http3')!.verdict).toBe('info');
+    expect(r.get('http3')!.detail).toMatch(/not checked: .*certificate/i);
+  });
+});
+
+describe('a target it cannot reach', () => {
+  const run = (target: string, caFile: string | null = null) =>
+    runSmoke({ environment: 'test', target, httpsUrl: null, httpUrl: null, insecure: false, caFile, phases: parseProfile('5@1s'), thresholds: [], timeoutMs: 5000 });
+
+  it('says the connection was refused, before any check (not "no movies found")', async () => {
+    const port = await freePort();
+    const result = await run(`http://127.0.0.1:${port}`);
+    expect(result.verdict).toBe('fail');
+    expect(result.failureReason).toMatch(new RegExp(`^unreachable: http://127\\.0\\.0\\.1:${port}: connection refused`));
+    expect(result.failureReason).not.toMatch(/no movies found/);
+    expect(result.checks).toEqual([]);
+    expect(result.load).toBeNull();
+  });
+
+  it('says TLS verification failed (and how to trust the certificate), and goes on with the CA given', async () => {
+    const tls = await ensureSelfSigned(tlsDir);
+    const fake = await startFake({ tls });
+    try {
+      const untrusted = await run(fake.url);
+      expect(untrusted.failureReason).toMatch(/^unreachable: https:\/\/localhost:\d+: TLS certificate verification failed \(.*\): give its CA \(ca-file\) or accept it \(insecure\)/);
+      const trusted = await run(fake.url, tls.certFile);
+      expect(trusted.failureReason ?? '').not.toMatch(/^unreachable/);
+      expect(trusted.checks.length).toBeGreaterThan(0);
+    } finally {
+      await fake.close();
+    }
   });
 });
 

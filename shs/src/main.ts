@@ -44,6 +44,7 @@ Commands:
 Options:
   --config <path>         config file (default /opt/shs/config.yaml if present; or SHS_CONFIG)
   -h, --help              show this help
+  --version               print the version (as the version command)
 
 Every key can be overridden by an environment variable: database.pool_size -> SHS_DATABASE_POOL_SIZE.
 The database password comes from database.password, database.password_file or, on a Yandex Cloud VM, the
@@ -269,9 +270,14 @@ export async function main(argv: string[]): Promise<void> {
       yes: { type: 'boolean', default: false },
       wait: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
     },
   });
   const command = positionals[0];
+  if (values.version) {
+    process.stdout.write(`shs ${VERSION} (${REVISION})\n`);
+    return;
+  }
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(USAGE);
     if (command === undefined && !values.help) process.exitCode = 2;

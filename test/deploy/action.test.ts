@@ -150,7 +150,11 @@ describe('pipeline deploy', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ changed: false, applied: false, url: 'http://127.0.0.1:8080' });
     const bad = await cli(['--image', 'shs:latest', '--lock-timeout', 'soon'], dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/lock-timeout: expected a duration/);
-    expect(bad.stderr).toContain('Usage: pipeline');
+    expect(bad.stderr).toMatch(/^pipeline deploy: --image: must be a reference by digest/);
+    expect(bad.stderr).toContain('Run "pipeline deploy --help" for its usage.');
+    expect(bad.stderr).not.toContain('Commands:');
+    const badTimeout = await cli(['--image', image('f'), '--lock-timeout', 'soon'], dir);
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toMatch(/^pipeline deploy: --lock-timeout: expected a duration/);
   });
 });

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { parseOutput, type OutputTarget } from './oci/layout.js';
 import { parseSourceDateEpoch } from './provenance.js';
 import { parseReference, type ImageReference } from './registry/reference.js';
-import { booleanInput, InputError } from '../../common/src/inputs.js';
+import { booleanInput, checkInput, InputError, listInput, optionalInput, readableFile, requiredInput, type InputGetter } from '../../common/src/inputs.js';
 
 export { InputError };
 
@@ -26,41 +26,24 @@ export interface Inputs {
   cacheDir?: string;
 }
 
-/** A list input: one item per line or comma-separated; blank items dropped. */
-export function listInput(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-const wrap = <T>(name: string, fn: () => T): T => {
-  try {
-    return fn();
-  } catch (err) {
-    const message = (err as Error).message;
-    throw new InputError(message.startsWith(`${name}:`) ? message : `${name}: ${message}`);
-  }
-};
-
-/** Validates raw input values (pure: the tests call it with a map). */
-export function parseInputs(get: (name: string) => string): Inputs {
-  const opt = (name: string) => get(name).trim() || undefined;
-  const spec = opt('spec');
-  if (!spec) throw new InputError('spec: required (the image spec JSON, e.g. shs/image.json)');
-  const push = listInput(get('push')).map((p) => wrap('push', () => parseReference(p, 'push')));
+/** Validates raw values: the action's inputs, and `pipeline build-image`'s flags (mapped onto them). Pure. */
+export function parseInputs(get: InputGetter): Inputs {
+  const opt = (name: string) => optionalInput(get, name);
+  const spec = requiredInput(get, 'spec', 'the image spec JSON, e.g. shs/image.json');
+  const push = listInput(get('push'), { commas: true }).map((p) => checkInput('push', () => parseReference(p, 'push')));
   const outputRaw = opt('output');
-  const output = outputRaw ? wrap('output', () => parseOutput(outputRaw)) : undefined;
+  const output = outputRaw ? checkInput('output', () => parseOutput(outputRaw)) : undefined;
   if (push.length === 0 && !output) throw new InputError('push, output: give at least one (where should the image go?)');
   const registryUsername = opt('registry-username');
   const registryPassword = get('registry-password') || undefined;
   if ((registryUsername === undefined) !== (registryPassword === undefined)) throw new InputError('registry-username, registry-password: give both or neither');
   const sourceDateEpoch = opt('source-date-epoch');
-  if (sourceDateEpoch) wrap('source-date-epoch', () => parseSourceDateEpoch(sourceDateEpoch));
+  if (sourceDateEpoch) checkInput('source-date-epoch', () => parseSourceDateEpoch(sourceDateEpoch));
   const insecure = booleanInput('insecure', get('insecure'));
   const plainHttp = booleanInput('plain-http', get('plain-http'));
   const caFile = opt('ca-file');
   if (plainHttp && (insecure || caFile)) throw new InputError('plain-http: cannot be combined with insecure or ca-file (those are about TLS)');
+  if (caFile) readableFile('ca-file', caFile);
   const value = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
   return {
     spec,

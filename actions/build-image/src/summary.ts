@@ -1,9 +1,9 @@
 // The job summary (Markdown) for a build, or for a failure: what was built, where it went, what it cost.
+import { escapeCell as esc } from '../../common/src/markdown.js';
 import type { BuildReport } from './build-and-push.js';
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderSummary(report: BuildReport | undefined, error: Error | undefined, elapsedMs: number): string {
   const lines: string[] = [];

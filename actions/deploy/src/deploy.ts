@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../common/src/inputs.js';
+import { DIGEST_REF } from './inputs.js';
 import { installTool, toolRelease, type InstalledTool, type ToolCache, type ToolName } from './install.js';
 import { summarizePlan, type PlanSummary } from './plan-summary.js';
 import { RolloutError, waitForRollout, type GroupRollout } from './rollout.js';
@@ -97,7 +98,6 @@ export interface DeployReport {
   durationMs: number;
 }
 
-const DIGEST_REF = /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$/;
 
 /** An image reference by digest, registry/repository@sha256:<64 hex>. */
 export function checkImageReference(image: string): string {

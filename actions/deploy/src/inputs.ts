@@ -2,7 +2,7 @@
 // with errors that name the input. parseInputs is pure: tests call it with a map.
 import * as core from '@actions/core';
 import { DEFAULT_TOOL, DEFAULT_VERSIONS, checkDownloadUrl, isToolName, type ToolName } from './install.js';
-import { booleanInput, InputError } from '../../common/src/inputs.js';
+import { booleanInput, checkInput, InputError, integerInput, listInput, optionalInput, withAliases, type InputGetter } from '../../common/src/inputs.js';
 
 export { InputError };
 
@@ -44,13 +44,16 @@ export interface Inputs {
   localInstances: number;
 }
 
-/** One item per line; blank lines and # comments dropped. */
+/** One item per line; blank lines and # comments dropped (values may hold commas). */
 export function lineList(value: string): string[] {
-  return value
-    .split('\n')
-    .map((s) => s.trim())
-    .filter((s) => s && !s.startsWith('#'));
+  return listInput(value);
 }
+
+/** An image reference by digest: registry/repository@sha256:<64 hex>. */
+export const DIGEST_REF = /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$/;
+
+/** Input names renamed to match the yc-actions (github.com/yc-actions): new name -> the deprecated one. */
+export const DEPRECATED_INPUTS: Record<string, string> = { 'folder-id': 'yc-folder-id', 'cloud-id': 'yc-cloud-id' };
 
 /** key=value lines into a map; the key must be an identifier. */
 export function keyValues(name: string, value: string): Record<string, string> {
@@ -75,15 +78,13 @@ export function parseDuration(name: string, value: string): number {
   return ms;
 }
 
-function integer(name: string, value: string, fallback: number, min: number, max: number): number {
-  if (!value.trim()) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${name}: expected an integer from ${min} to ${max}, got "${value}"`);
-  return n;
-}
-
-export function parseInputs(get: (name: string) => string): Inputs {
-  const opt = (name: string) => get(name).trim() || undefined;
+/**
+ * Validates raw values: the action's inputs, and `pipeline deploy`'s flags (mapped onto them). Pure. The
+ * deprecated names (yc-folder-id, yc-cloud-id) are read as aliases, with a warning through `warn`.
+ */
+export function parseInputs(raw: InputGetter, warn: (message: string) => void = () => {}): Inputs {
+  const get = withAliases(raw, DEPRECATED_INPUTS, warn);
+  const opt = (name: string) => optionalInput(get, name);
   const target = (opt('target') ?? 'yandex') as Target;
   if (target !== 'yandex' && target !== 'local') throw new InputError(`target: expected yandex or local, got "${target}"`);
   const image = opt('image') ?? '';
@@ -104,13 +105,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const computeApi = opt('compute-api');
   if (computeApi && !/^https?:\/\//.test(computeApi)) throw new InputError(`compute-api: expected an http(s) URL, got "${computeApi}"`);
   const toolDownloadUrl = opt('tool-download-url');
-  if (toolDownloadUrl) {
-    try {
-      checkDownloadUrl(toolDownloadUrl);
-    } catch (err) {
-      throw new InputError((err as Error).message);
-    }
-  }
+  if (toolDownloadUrl) checkInput('tool-download-url', () => checkDownloadUrl(toolDownloadUrl));
   const inputs: Inputs = {
     target,
     image,
@@ -126,10 +121,10 @@ export function parseInputs(get: (name: string) => string): Inputs {
     lock: booleanInput('lock', get('lock'), true),
     comment: booleanInput('comment', get('comment')),
     commentAuthor: opt('comment-author') ?? 'github-actions[bot]',
-    localHttpPort: integer('local-http-port', get('local-http-port'), 18080, 0, 65535),
-    localHttpsPort: integer('local-https-port', get('local-https-port'), 18443, 0, 65535),
+    localHttpPort: integerInput('local-http-port', get('local-http-port'), 18080, 0, 65535),
+    localHttpsPort: integerInput('local-https-port', get('local-https-port'), 18443, 0, 65535),
     localScale: scale,
-    localInstances: integer('local-instances', get('local-instances'), 2, 1, 16),
+    localInstances: integerInput('local-instances', get('local-instances'), 2, 1, 16),
   };
   if ('image' in inputs.variables) throw new InputError('variables: "image" is set by the image input; remove it from variables');
   const optional = {
@@ -141,12 +136,22 @@ export function parseInputs(get: (name: string) => string): Inputs {
     ycSaJsonCredentials: opt('yc-sa-json-credentials'),
     ycIamToken: opt('yc-iam-token'),
     ycSaId: opt('yc-sa-id'),
-    ycCloudId: opt('yc-cloud-id'),
-    ycFolderId: opt('yc-folder-id'),
+    ycCloudId: opt('cloud-id'),
+    ycFolderId: opt('folder-id'),
     computeApi,
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (inputs as unknown as Record<string, string>)[k] = v;
   return inputs;
+}
+
+/**
+ * The image's form, checked up front (the CLI: before anything runs; the action leaves it to the deploy, which
+ * fails with reason input): a reference by digest, or for the local target also oci:<dir>.
+ */
+export function checkImageInput(inputs: Pick<Inputs, 'target' | 'image'>): void {
+  const { target, image } = inputs;
+  if (image && !(target === 'local' && image.startsWith('oci:')) && !DIGEST_REF.test(image))
+    throw new InputError(`image: must be a reference by digest, registry/repository@sha256:<64 hex digits>${target === 'local' ? ', or oci:<dir>' : ''} (got "${image}")`);
 }
 
 /** Values of backend-config entries that are credentials (to mask before anything is printed). */
@@ -158,7 +163,7 @@ export function backendSecrets(entries: string[]): string[] {
     .filter(Boolean);
 }
 
-/** The inputs of the running action. */
+/** The inputs of the running action; a deprecated input name gives a warning. */
 export function getInputs(): Inputs {
-  return parseInputs((name) => core.getInput(name));
+  return parseInputs((name) => core.getInput(name), (m) => core.warning(m));
 }

@@ -1,10 +1,10 @@
 // The job summary (Markdown) of a deploy, written whether it succeeded or not: what was deployed where, what
 // the plan changed, how the rollout went, and on failure the reason with what to do about it.
+import { escapeCell as esc } from '../../common/src/markdown.js';
 import type { DeployReport } from './deploy.js';
 import { consoleUrl } from './rollout.js';
 import { planTable, planTotals } from './plan-summary.js';
 
-const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const ADVICE: Partial<Record<string, string>> = {

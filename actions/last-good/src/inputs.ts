@@ -2,7 +2,8 @@
 // `required`); errors name the input or the environment variable.
 import * as core from '@actions/core';
 import { DEFAULT_CREATOR, DEFAULT_WORKFLOWS, digestOf, validateRepository, type TrustPolicy } from '../../common/src/github-deployments.js';
-import { InputError } from '../../common/src/inputs.js';
+import { checkInput, InputError, listInput, optionalInput, requiredInput, type InputGetter } from '../../common/src/inputs.js';
+import { runnerContext } from '../../common/src/runner-context.js';
 
 export { InputError };
 
@@ -47,30 +48,17 @@ export interface RunContext {
 const WORKFLOW_FILE = /^\.github\/workflows\/[^/\s]+\.ya?ml$/;
 
 /** Pure: the tests call it with a map of raw values. */
-export function parseInputs(get: (name: string) => string): Inputs {
-  const opt = (name: string) => get(name).trim() || undefined;
-  const mode = opt('mode');
-  if (!mode) throw new InputError('mode: required (find or record)');
+export function parseInputs(get: InputGetter): Inputs {
+  const opt = (name: string) => optionalInput(get, name);
+  const mode = requiredInput(get, 'mode', 'find or record');
   if (mode !== 'find' && mode !== 'record') throw new InputError(`mode: expected find or record, got "${mode}"`);
   const environment = opt('environment') ?? 'production';
-  const githubToken = get('github-token').trim();
-  if (!githubToken) throw new InputError('github-token: required (the default is github.token)');
-  const imageRepository = opt('image-repository');
-  if (!imageRepository) throw new InputError('image-repository: required (the registry/repository of the images, e.g. cr.yandex/<registry-id>/shs)');
+  const githubToken = requiredInput(get, 'github-token', 'the default is github.token');
+  const imageRepository = requiredInput(get, 'image-repository', 'the registry/repository of the images, e.g. cr.yandex/<registry-id>/shs');
   const proxyRepository = opt('proxy-repository');
-  const workflows = (opt('trusted-workflows') ?? DEFAULT_WORKFLOWS.join('\n'))
-    .split(/[\n,]/)
-    .map((w) => w.trim())
-    .filter(Boolean);
-  const valid = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      throw new InputError((err as Error).message);
-    }
-  };
-  valid(() => validateRepository(imageRepository, 'image-repository'));
-  if (proxyRepository) valid(() => validateRepository(proxyRepository, 'proxy-repository'));
+  const workflows = listInput(opt('trusted-workflows') ?? DEFAULT_WORKFLOWS.join('\n'), { commas: true });
+  checkInput('image-repository', () => validateRepository(imageRepository, 'image-repository'));
+  if (proxyRepository) checkInput('proxy-repository', () => validateRepository(proxyRepository, 'proxy-repository'));
   const badWorkflow = workflows.find((w) => !WORKFLOW_FILE.test(w));
   if (badWorkflow !== undefined || workflows.length === 0) throw new InputError(`trusted-workflows: expected .github/workflows/<file>.yml, one per line, got "${badWorkflow ?? ''}"`);
   const trust = { imageRepository, ...(proxyRepository ? { proxyRepository } : {}), creator: opt('trusted-creator') ?? DEFAULT_CREATOR, workflows };
@@ -78,14 +66,9 @@ export function parseInputs(get: (name: string) => string): Inputs {
 
   const image = opt('image');
   if (!image) throw new InputError('image: required in record mode (registry/repository@sha256:...)');
-  let digest: string;
   const proxyImage = opt('proxy-image');
-  try {
-    digest = digestOf(image);
-    if (proxyImage) digestOf(proxyImage, 'proxy-image');
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const digest = checkInput('image', () => digestOf(image));
+  if (proxyImage) checkInput('proxy-image', () => digestOf(proxyImage, 'proxy-image'));
   if (image.slice(0, image.lastIndexOf('@')) !== imageRepository) throw new InputError(`image: ${image} is not an image of ${imageRepository} (image-repository)`);
   if (proxyImage && !proxyRepository) throw new InputError('proxy-image: needs proxy-repository (the registry/repository of the proxy images)');
   if (proxyImage && proxyRepository && proxyImage.slice(0, proxyImage.lastIndexOf('@')) !== proxyRepository)
@@ -107,21 +90,16 @@ export function parseInputs(get: (name: string) => string): Inputs {
 
 /** Pure over the given environment variables. */
 export function parseContext(env: Record<string, string | undefined>): RunContext {
-  const repository = env.GITHUB_REPOSITORY?.trim();
+  const c = runnerContext(env);
+  const repository = c.repository;
   if (!repository || !/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new InputError(`GITHUB_REPOSITORY: expected owner/name, got "${repository ?? ''}"`);
-  const apiUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
-  const serverUrl = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
-  const runId = env.GITHUB_RUN_ID?.trim();
-  const runAttempt = env.GITHUB_RUN_ATTEMPT?.trim();
-  const workflowRef = env.GITHUB_WORKFLOW_REF?.trim();
-  const sha = env.GITHUB_SHA?.trim();
   return {
-    apiUrl,
+    apiUrl: c.apiUrl,
     repository,
-    ...(sha ? { sha } : {}),
-    ...(runId ? { logUrl: `${serverUrl}/${repository}/actions/runs/${runId}`, runId } : {}),
-    ...(runAttempt ? { runAttempt } : {}),
-    ...(workflowRef ? { workflowRef } : {}),
+    ...(c.sha ? { sha: c.sha } : {}),
+    ...(c.runId && c.runUrl ? { logUrl: c.runUrl, runId: c.runId } : {}),
+    ...(c.runAttempt ? { runAttempt: c.runAttempt } : {}),
+    ...(c.workflowRef ? { workflowRef: c.workflowRef } : {}),
   };
 }
 

@@ -76,3 +76,34 @@ export class HttpClient {
     this.https.destroy();
   }
 }
+
+const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+/** A request's network error in words: refused, DNS, TLS verification, reset, timeout (else its message). */
+export function describeNetworkError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { hostname?: string };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = e instanceof Error ? e.message : String(err);
+  if (code === 'ECONNREFUSED') return 'connection refused (nothing listens there)';
+  if (code === 'ENOTFOUND') return `DNS lookup of ${e.hostname ?? 'the host'} failed (ENOTFOUND: no such host)`;
+  if (code === 'EAI_AGAIN') return `DNS lookup of ${e.hostname ?? 'the host'} failed (EAI_AGAIN: no answer from the resolver)`;
+  if (TLS_VERIFICATION.test(code)) return `TLS certificate verification failed (${message}): give its CA (ca-file) or accept it (insecure)`;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `the connection was closed by the other end (${code})`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no route to the host (${code})`;
+  if (code.startsWith('ERR_SSL') || code.startsWith('EPROTO')) return `TLS handshake failed (${message})`;
+  return message;
+}
+
+/** Thrown when the target does not answer at all: a network error, not a wrong answer. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+}
+
+/** Throws UnreachableError naming why (refused, DNS, TLS...) unless GET /ping at base gets any answer. */
+export async function probe(client: HttpClient, base: string): Promise<void> {
+  try {
+    await client.request(base, { path: '/ping' });
+  } catch (err) {
+    throw new UnreachableError(`${base}: ${describeNetworkError(err)}`);
+  }
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeNetworkError } from './client.js';
 import { parseInputs } from './inputs.js';
 import { DEFAULT_MIX, scheduleOf } from './load/mix.js';
 import { dueAt, dueBy, parseProfile, totalSeconds } from './load/profile.js';
@@ -48,7 +49,7 @@ describe('thresholds', () => {
     ]);
     expect(() => parseThresholds('latency: p(90)<1')).toThrow(/line 1/);
     expect(() => parseThresholds('http_req_failed: p(90)<1')).toThrow(/takes rate/);
-    expect(() => parseThresholds('http_req_duration: p(42)<1')).toThrow(/not tracked/);
+    expect(() => parseThresholds('http_req_duration: p(142)<1')).toThrow(/from 0 to 100/);
     expect(parseThresholds(DEFAULT_THRESHOLDS).length).toBe(15);
   });
   it('evaluates against summaries; no data is a failure', () => {
@@ -149,5 +150,19 @@ describe('inputs', () => {
     const i = parseInputs(get({ target: 'https://shs.example/', profile: 'none' }));
     expect(i).toMatchObject({ target: 'https://shs.example', phases: null, comment: true, environment: 'default', timeoutMs: 10_000 });
     expect(i.thresholds.length).toBe(15);
+  });
+});
+
+describe('network errors', () => {
+  it('say what went wrong in words: refused, DNS, TLS verification, timeout', () => {
+    const err = (code: string, message = code) => Object.assign(new Error(message), { code, hostname: 'shs.example' });
+    expect(describeNetworkError(err('ECONNREFUSED'))).toBe('connection refused (nothing listens there)');
+    expect(describeNetworkError(err('ENOTFOUND'))).toBe('DNS lookup of shs.example failed (ENOTFOUND: no such host)');
+    expect(describeNetworkError(err('EAI_AGAIN'))).toMatch(/^DNS lookup of shs\.example failed \(EAI_AGAIN/);
+    expect(describeNetworkError(err('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'))).toBe(
+      'TLS certificate verification failed (self-signed certificate): give its CA (ca-file) or accept it (insecure)',
+    );
+    expect(describeNetworkError(err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"))).toMatch(/^TLS certificate verification failed \(Hostname/);
+    expect(describeNetworkError(new Error('timed out after 100 ms'))).toBe('timed out after 100 ms');
   });
 });

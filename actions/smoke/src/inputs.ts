@@ -1,11 +1,11 @@
 // The action's inputs, read once and validated in code (GitHub does not enforce `required`); errors name the input.
-import { parseProfile, type Phase } from './load/profile.js';
+import { parseProfile } from './load/profile.js';
 import type { SmokeOptions } from './smoke.js';
 import { readFileSync } from 'node:fs';
 import { parseSlo } from '../../../monitoring/src/slo.js';
 import { thresholdsFromSlo } from './slo-thresholds.js';
 import { DEFAULT_THRESHOLDS, parseThresholds, type Threshold } from './thresholds.js';
-import { booleanInput, InputError } from '../../common/src/inputs.js';
+import { booleanInput, checkInput, InputError, integerInput, optionalInput, readableFile, requiredInput, type InputGetter } from '../../common/src/inputs.js';
 
 export { InputError };
 
@@ -36,40 +36,24 @@ export function thresholdsText(thresholds: string | null, sloFile: string | null
   return thresholdsFromSlo(parseSlo(text, sloFile));
 }
 
-/** The tests call it with a map of raw values (and a stand-in for reading the SLO file). */
-export function parseInputs(get: (name: string) => string, read?: (path: string) => string): Inputs {
-  const opt = (name: string) => get(name).trim() || null;
-  const target = opt('target');
-  if (!target) throw new InputError('target: required (the deployment entry point, e.g. https://shs.example.com)');
+/** Validates raw values: the action's inputs, and `pipeline smoke`'s flags (mapped onto them). Pure. */
+export function parseInputs(get: InputGetter, read?: (path: string) => string): Inputs {
+  const opt = (name: string) => optionalInput(get, name) ?? null;
+  const target = requiredInput(get, 'target', 'the deployment entry point, e.g. https://shs.example.com');
   const profile = opt('profile') ?? 'original';
-  let phases: Phase[] | null;
-  try {
-    phases = profile === 'none' ? null : parseProfile(profile);
-  } catch (err) {
-    throw new InputError(`profile: ${(err as Error).message}`);
-  }
-  let text: string;
-  try {
-    text = thresholdsText(opt('thresholds'), opt('slo-file'), read);
-  } catch (err) {
-    throw new InputError(`slo-file: ${(err as Error).message}`);
-  }
-  let thresholds: Threshold[];
-  try {
-    thresholds = parseThresholds(text);
-  } catch (err) {
-    throw new InputError(`${opt('thresholds') !== null ? 'thresholds' : 'slo-file'}: ${(err as Error).message}`);
-  }
-  const timeout = Number(opt('timeout-ms') ?? '10000');
-  if (!Number.isInteger(timeout) || timeout < 100 || timeout > 120_000) throw new InputError(`timeout-ms: expected an integer from 100 to 120000, got "${get('timeout-ms')}"`);
+  const phases = checkInput('profile', () => (profile === 'none' ? null : parseProfile(profile)));
+  const text = checkInput('slo-file', () => thresholdsText(opt('thresholds'), opt('slo-file'), read));
+  const thresholds: Threshold[] = checkInput(opt('thresholds') !== null ? 'thresholds' : 'slo-file', () => parseThresholds(text));
+  const timeout = integerInput('timeout-ms', get('timeout-ms'), 10_000, 100, 120_000);
   const environment = opt('environment') ?? 'default';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(environment)) throw new InputError(`environment: 1-64 of letters, digits, . _ -, got "${environment}"`);
+  const caFile = opt('ca-file');
   return {
     target: url('target', target),
     httpsUrl: opt('https-url') ? url('https-url', opt('https-url')!) : null,
     httpUrl: opt('http-url') ? url('http-url', opt('http-url')!) : null,
     insecure: booleanInput('insecure', get('insecure'), false),
-    caFile: opt('ca-file'),
+    caFile: caFile === null ? null : readableFile('ca-file', caFile),
     phases,
     thresholds,
     baseline: opt('baseline'),

@@ -13,7 +13,7 @@ export interface SmokeResult {
   startedAt: string;
   finishedAt: string;
   verdict: 'pass' | 'fail';
-  /** Why the run failed, named: "checks-failed: ping, https", "threshold-failed: ...", "error: ...". */
+  /** Why the run failed, named: "unreachable: <url>: connection refused ...", "checks-failed: ping, https", "threshold-failed: ...", "error: ...". */
   failureReason: string | null;
   checks: CheckResult[];
   load: Omit<LoadResult, 'leftover'> | null;

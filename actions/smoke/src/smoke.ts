@@ -2,12 +2,12 @@
 // The core of the action and of `pipeline smoke`; it reports through callbacks and never touches GitHub.
 import { CHECKS, runChecks, type CheckResult } from './checks/checks.js';
 import { sampleIds } from './checks/ids.js';
-import { HttpClient } from './client.js';
+import { HttpClient, probe, UnreachableError } from './client.js';
 import { DEFAULT_MIX } from './load/mix.js';
 import type { Phase } from './load/profile.js';
 import { runLoad, type LoadResult, type Progress } from './load/runner.js';
 import { RESULT_VERSION, verdictOf, type SmokeResult } from './result.js';
-import { evaluate, type Threshold, type ThresholdResult } from './thresholds.js';
+import { evaluate, percentilesOf, type Threshold, type ThresholdResult } from './thresholds.js';
 
 export interface SmokeOptions {
   environment: string;
@@ -49,7 +49,10 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeResult> {
   let load: LoadResult | null = null;
   let thresholds: ThresholdResult[] = [];
   let error: string | null = null;
+  let unreachable: string | null = null;
   try {
+    // A target that does not answer at all is named first (refused, DNS, TLS), not as missing data.
+    await probe(client, o.target);
     o.onPhase?.('ids');
     const ids = await sampleIds(client, o.target);
     o.onPhase?.('checks');
@@ -57,13 +60,14 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeResult> {
     checks = await runChecks({ base: o.target, ...entryPoints(o.target, o.httpsUrl, o.httpUrl), client, ids }, selected, o.onCheck);
     if (o.phases) {
       o.onPhase?.('load');
-      load = await runLoad({ base: o.target, phases: o.phases, mix: DEFAULT_MIX, ids, client, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+      load = await runLoad({ base: o.target, phases: o.phases, mix: DEFAULT_MIX, ids, client, percentiles: percentilesOf(o.thresholds), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
       o.onPhase?.('cleanup');
       for (const id of load.leftover) await client.request(o.target, { method: 'DELETE', path: `/api/session/${id}` }).catch(() => undefined);
-      thresholds = evaluate(o.thresholds, load.overall, load.endpoints);
+      thresholds = evaluate(o.thresholds, load.overall, load.endpoints, load.seconds);
     }
   } catch (err) {
-    error = (err as Error).message;
+    if (err instanceof UnreachableError) unreachable = err.message;
+    else error = (err as Error).message;
   } finally {
     client.close();
   }
@@ -73,7 +77,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeResult> {
     target: o.target,
     startedAt,
     finishedAt: new Date().toISOString(),
-    ...verdictOf(checks, thresholds, error),
+    ...(unreachable ? { verdict: 'fail' as const, failureReason: `unreachable: ${unreachable}` } : verdictOf(checks, thresholds, error)),
     checks,
     load: load ? withoutLeftover(load) : null,
     thresholds: thresholds.map((t) => ({ source: t.threshold.source, actual: t.actual, ok: t.ok })),

@@ -1,11 +1,27 @@
 // `pipeline build-image`: a thin adapter over the build-image action's core (same code, same digests).
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildAndPush } from '../../../actions/build-image/src/build-and-push.js';
-import { parseOutput } from '../../../actions/build-image/src/oci/layout.js';
-import { parseSourceDateEpoch } from '../../../actions/build-image/src/provenance.js';
-import { parseReference } from '../../../actions/build-image/src/registry/reference.js';
+import { parseInputs } from '../../../actions/build-image/src/inputs.js';
+import { asFlags, parseFlags } from '../args.js';
 import type { Context } from '../context.js';
+
+/** The action's input each flag (or environment variable) stands for: errors name the flag. */
+const FLAGS: Record<string, string> = {
+  spec: '--spec',
+  push: '--push',
+  output: '--output',
+  insecure: '--insecure',
+  'ca-file': '--ca-file',
+  'plain-http': '--plain-http',
+  'cache-dir': '--cache-dir',
+  'source-date-epoch': '--source-date-epoch',
+  revision: '--revision',
+  source: '--source',
+  'registry-username': 'PIPELINE_REGISTRY_USERNAME',
+  'registry-password': 'PIPELINE_REGISTRY_PASSWORD',
+  'yc-sa-json-credentials': 'YC_SA_JSON_CREDENTIALS',
+  'yc-iam-token': 'YC_IAM_TOKEN',
+};
 
 export const BUILD_IMAGE_USAGE = `  build-image [--spec <file>] [--output oci:<dir>|oci-archive:<file>] [--push <registry/repo:tag>]...
               [--insecure] [--ca-file <pem>] [--plain-http] [--cache-dir <dir>|--no-cache]
@@ -19,59 +35,61 @@ export const BUILD_IMAGE_USAGE = `  build-image [--spec <file>] [--output oci:<d
                       Time stamps: SOURCE_DATE_EPOCH, else the commit time of HEAD. Pinned
                       Debian packages (the spec's lock file) are cached in PIPELINE_TOOL_CACHE
                       (default ~/.cache/shs-delivery/tools).
-                      --json prints the metadata (as the action's "metadata" output).`;
+                      --json prints the metadata (as the action's "metadata" output). The flags are
+                      validated as the build-image action's inputs are.
+                      Exit 0 built (and pushed), 1 failed, 2 usage (the flag named).`;
 
 export async function buildImageCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      spec: { type: 'string', default: join(ctx.root, 'shs', 'image.json') },
-      output: { type: 'string' },
-      push: { type: 'string', multiple: true, default: [] },
-      insecure: { type: 'boolean', default: false },
-      'ca-file': { type: 'string' },
-      'plain-http': { type: 'boolean', default: false },
-      'cache-dir': { type: 'string', default: join(ctx.stateDir, 'build-image-cache') },
-      'no-cache': { type: 'boolean', default: false },
-      'source-date-epoch': { type: 'string' },
-      revision: { type: 'string' },
-      source: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+  const { values } = parseFlags(argv, {
+    spec: { type: 'string', default: join(ctx.root, 'shs', 'image.json') },
+    output: { type: 'string' },
+    push: { type: 'string', multiple: true, default: [] },
+    insecure: { type: 'boolean', default: false },
+    'ca-file': { type: 'string' },
+    'plain-http': { type: 'boolean', default: false },
+    'cache-dir': { type: 'string', default: join(ctx.stateDir, 'build-image-cache') },
+    'no-cache': { type: 'boolean', default: false },
+    'source-date-epoch': { type: 'string' },
+    revision: { type: 'string' },
+    source: { type: 'string' },
+    json: { type: 'boolean', default: false },
   });
-  const usage = (fn: () => unknown, flag: string) => {
-    try {
-      return fn();
-    } catch (err) {
-      throw new ctx.UsageError(`${flag}: ${(err as Error).message.replace(/^\w[\w-]*: /, '')}`);
-    }
-  };
-  const push = values.push.map((p) => usage(() => parseReference(p, '--push'), '--push') as ReturnType<typeof parseReference>);
-  const output = values.output ? (usage(() => parseOutput(values.output!), '--output') as ReturnType<typeof parseOutput>) : undefined;
-  if (!output && push.length === 0) throw new ctx.UsageError('give --output and/or --push (where should the image go?)');
-  if (values['plain-http'] && (values.insecure || values['ca-file'])) throw new ctx.UsageError('--plain-http cannot be combined with --insecure or --ca-file');
-  if (values['source-date-epoch']) usage(() => parseSourceDateEpoch(values['source-date-epoch']!, '--source-date-epoch'), '--source-date-epoch');
   const env = process.env;
-  const username = env.PIPELINE_REGISTRY_USERNAME;
-  const password = env.PIPELINE_REGISTRY_PASSWORD;
-  if ((username === undefined) !== (password === undefined)) throw new ctx.UsageError('set both PIPELINE_REGISTRY_USERNAME and PIPELINE_REGISTRY_PASSWORD, or neither');
+  // The action's own validation: the CLI and the action accept and refuse the same values.
+  const raw: Record<string, string> = {
+    spec: values.spec,
+    push: values.push.join('\n'),
+    output: values.output ?? '',
+    insecure: String(values.insecure),
+    'ca-file': values['ca-file'] ?? '',
+    'plain-http': String(values['plain-http']),
+    'cache-dir': values['no-cache'] ? '' : values['cache-dir'],
+    'source-date-epoch': values['source-date-epoch'] ?? '',
+    revision: values.revision ?? '',
+    source: values.source ?? '',
+    'registry-username': env.PIPELINE_REGISTRY_USERNAME ?? '',
+    'registry-password': env.PIPELINE_REGISTRY_PASSWORD ?? '',
+    'yc-sa-json-credentials': env.YC_SA_JSON_CREDENTIALS ?? '',
+    'yc-iam-token': env.YC_IAM_TOKEN ?? '',
+  };
+  const inputs = asFlags(FLAGS, () => parseInputs((name) => raw[name] ?? ''));
   const report = await buildAndPush({
-    specFile: resolve(values.spec),
-    ...(output ? { output: { ...output, path: resolve(output.path) } } : {}),
-    push,
-    ...(username !== undefined && password !== undefined ? { registryCredentials: { username, password } } : {}),
+    specFile: resolve(inputs.spec),
+    ...(inputs.output ? { output: { ...inputs.output, path: resolve(inputs.output.path) } } : {}),
+    push: inputs.push,
+    ...(inputs.registryUsername && inputs.registryPassword ? { registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword } } : {}),
     yc: {
-      ...(env.YC_SA_JSON_CREDENTIALS ? { saJsonCredentials: env.YC_SA_JSON_CREDENTIALS } : {}),
-      ...(env.YC_IAM_TOKEN ? { iamToken: env.YC_IAM_TOKEN } : {}),
+      ...(inputs.ycSaJsonCredentials ? { saJsonCredentials: inputs.ycSaJsonCredentials } : {}),
+      ...(inputs.ycIamToken ? { iamToken: inputs.ycIamToken } : {}),
     },
-    insecure: values.insecure,
-    plainHttp: values['plain-http'],
-    ...(values['ca-file'] ? { caFile: resolve(values['ca-file']) } : {}),
+    insecure: inputs.insecure,
+    plainHttp: inputs.plainHttp,
+    ...(inputs.caFile ? { caFile: resolve(inputs.caFile) } : {}),
     cwd: ctx.root,
-    ...(values.revision ? { revision: values.revision } : {}),
-    ...(values.source ? { source: values.source } : {}),
-    ...(values['source-date-epoch'] ? { sourceDateEpoch: values['source-date-epoch'] } : {}),
-    ...(values['no-cache'] ? {} : { cacheDir: resolve(values['cache-dir']) }),
+    ...(inputs.revision ? { revision: inputs.revision } : {}),
+    ...(inputs.source ? { source: inputs.source } : {}),
+    ...(inputs.sourceDateEpoch ? { sourceDateEpoch: inputs.sourceDateEpoch } : {}),
+    ...(inputs.cacheDir ? { cacheDir: resolve(inputs.cacheDir) } : {}),
     mask: () => {},
     log: (m) => ctx.progress(m),
   });

@@ -1,12 +1,41 @@
 // `pipeline deploy`: the deploy action's core from the command line. Flags map onto the action's inputs and
 // go through the same validation, so both accept and refuse the same things.
-import { parseArgs } from 'node:util';
 import { DirectoryToolCache, defaultToolCacheRoot } from '../../../actions/deploy/src/directory-cache.js';
-import { parseInputs } from '../../../actions/deploy/src/inputs.js';
+import { checkImageInput, parseInputs } from '../../../actions/deploy/src/inputs.js';
 import { planTable, planTotals } from '../../../actions/deploy/src/plan-summary.js';
 import { runDeploy } from '../../../actions/deploy/src/run-deploy.js';
 import type { DeployReport } from '../../../actions/deploy/src/deploy.js';
+import { asFlags, parseFlags } from '../args.js';
 import type { Context } from '../context.js';
+
+/** The action's input each flag (or environment variable) stands for: errors name the flag. */
+const FLAGS: Record<string, string> = {
+  target: '--target',
+  image: '--image',
+  'working-directory': '--dir',
+  tool: '--tool',
+  'tool-version': '--tool-version',
+  'tool-binary': '--tool-binary',
+  'tool-download-url': '--tool-download-url',
+  'backend-config': '--backend-config',
+  variables: '--var',
+  'var-files': '--var-file',
+  'lock-timeout': '--lock-timeout',
+  'rollout-timeout': '--rollout-timeout',
+  'plan-only': '--plan-only',
+  'plan-out': '--plan-out',
+  'apply-plan': '--apply-plan',
+  lock: '--no-lock',
+  'compute-api': '--compute-api',
+  'local-http-port': '--port',
+  'local-https-port': '--https-port',
+  'local-scale': '--scale',
+  'local-instances': '--instances',
+  'yc-sa-json-credentials': 'YC_SA_JSON_CREDENTIALS',
+  'yc-iam-token': 'YC_IAM_TOKEN',
+  'cloud-id': 'YC_CLOUD_ID',
+  'folder-id': 'YC_FOLDER_ID',
+};
 
 export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry/repo@sha256:...>] [--dir <terraform root>]
          [--tool tofu|terraform] [--tool-version <v>] [--tool-binary <path>] [--tool-download-url <url>]
@@ -26,12 +55,11 @@ export const DEPLOY_USAGE = `  deploy [--target yandex|local] [--image <registry
                       environment: YC_SA_JSON_CREDENTIALS or YC_IAM_TOKEN, and YC_CLOUD_ID, YC_FOLDER_ID;
                       the s3 state backend's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Paths are
                       relative to the current directory, but --var-file to --dir.
-                      Exit 0 deployed, 1 failed (the reason is printed; --json prints the report).`;
+                      Exit 0 deployed, 1 failed (the reason is printed; --json prints the report),
+                      2 usage (the flag named).`;
 
 export async function deployCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values } = parseFlags(argv, {
       target: { type: 'string', default: 'yandex' },
       image: { type: 'string', default: '' },
       dir: { type: 'string', default: 'terraform' },
@@ -54,7 +82,6 @@ export async function deployCommand(argv: string[], ctx: Context): Promise<numbe
       scale: { type: 'string', default: '' },
       instances: { type: 'string', default: '' },
       json: { type: 'boolean', default: false },
-    },
   });
   const env = process.env;
   const raw: Record<string, string> = {
@@ -81,15 +108,11 @@ export async function deployCommand(argv: string[], ctx: Context): Promise<numbe
     'local-instances': values.instances,
     'yc-sa-json-credentials': env.YC_SA_JSON_CREDENTIALS ?? '',
     'yc-iam-token': env.YC_IAM_TOKEN ?? '',
-    'yc-cloud-id': env.YC_CLOUD_ID ?? '',
-    'yc-folder-id': env.YC_FOLDER_ID ?? '',
+    'cloud-id': env.YC_CLOUD_ID ?? '',
+    'folder-id': env.YC_FOLDER_ID ?? '',
   };
-  let inputs;
-  try {
-    inputs = parseInputs((name) => raw[name] ?? '');
-  } catch (err) {
-    throw new ctx.UsageError((err as Error).message);
-  }
+  const inputs = asFlags(FLAGS, () => parseInputs((name) => raw[name] ?? ''));
+  asFlags(FLAGS, () => checkImageInput(inputs));
   const secrets: string[] = [];
   const redact = (line: string) => secrets.reduce((l, s) => (s ? l.split(s).join('***') : l), line);
   const report = await runDeploy(inputs, {

@@ -1,10 +1,10 @@
 // `pipeline slo`: what a service-level objectives file implies: the Prometheus rules, the smoke thresholds.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { thresholdsFromSlo } from '../../../actions/smoke/src/slo-thresholds.js';
 import { DEFAULT_SLO_TEXT } from '../../../monitoring/src/default-slo.js';
 import { generateRules } from '../../../monitoring/src/rules.js';
 import { parseSlo, SloError, type Slo } from '../../../monitoring/src/slo.js';
+import { parseFlags } from '../args.js';
 import type { Context } from '../context.js';
 
 export const SLO_USAGE = `  slo rules [--slo <file>] [--out <file>]
@@ -31,11 +31,7 @@ export function loadSlo(file: string | undefined, ctx: Context): { slo: Slo; sou
 }
 
 export async function sloCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { slo: { type: 'string' }, out: { type: 'string' } },
-  });
+  const { values, positionals } = parseFlags(argv, { slo: { type: 'string' }, out: { type: 'string' } }, true);
   const [what, ...extra] = positionals;
   if (what !== 'rules' && what !== 'thresholds') throw new ctx.UsageError(`slo: expected "rules" or "thresholds", got ${what === undefined ? 'nothing' : `"${what}"`}`);
   if (extra.length > 0) throw new ctx.UsageError(`slo: unexpected "${extra[0]}"`);

@@ -1,14 +1,28 @@
 // `pipeline smoke --target URL`: the smoke and latency checks from a terminal.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parseProfile, PROFILES } from '../../../actions/smoke/src/load/profile.js';
+import { readableFile } from '../../../actions/common/src/inputs.js';
+import { parseInputs } from '../../../actions/smoke/src/inputs.js';
+import { PROFILES } from '../../../actions/smoke/src/load/profile.js';
 import { renderMarkdown } from '../../../actions/smoke/src/report/markdown.js';
 import { checkLine, progressLine, renderText } from '../../../actions/smoke/src/report/terminal.js';
 import { parseBaseline } from '../../../actions/smoke/src/result.js';
 import { runSmoke } from '../../../actions/smoke/src/smoke.js';
-import { thresholdsText } from '../../../actions/smoke/src/inputs.js';
-import { parseThresholds } from '../../../actions/smoke/src/thresholds.js';
+import { asFlags, parseFlags } from '../args.js';
 import type { Context } from '../context.js';
+
+/** The action's input each flag stands for (errors name the flag). */
+const FLAGS: Record<string, string> = {
+  target: '--target',
+  'https-url': '--https-url',
+  'http-url': '--http-url',
+  insecure: '--insecure',
+  'ca-file': '--ca-file',
+  profile: '--profile',
+  thresholds: '--thresholds',
+  'slo-file': '--slo',
+  environment: '--environment',
+  'timeout-ms': '--timeout',
+};
 
 export const SMOKE_USAGE = `  smoke --target <url> [options]
                       smoke and latency checks of a deployment against the contract's targets
@@ -25,54 +39,58 @@ export const SMOKE_USAGE = `  smoke --target <url> [options]
       --json <file>       write the result as JSON
       --markdown <file>   write the report as Markdown
       --environment <n>   a name for the report (default local)
-      --timeout <ms>      per-request timeout (default 10000)
+      --timeout <ms>      per-request timeout, 100 to 120000 (default 10000)
+                      the flags are validated as the smoke action's inputs are; a target that cannot be
+                      reached is named first (connection refused, DNS, TLS verification)
                       exit 0 pass, 1 fail, 2 usage`;
 
 export async function smokeCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      target: { type: 'string' },
-      'https-url': { type: 'string' },
-      'http-url': { type: 'string' },
-      insecure: { type: 'boolean', default: false },
-      'ca-file': { type: 'string' },
-      profile: { type: 'string', default: 'quick' },
-      thresholds: { type: 'string' },
-      slo: { type: 'string' },
-      baseline: { type: 'string' },
-      json: { type: 'string' },
-      markdown: { type: 'string' },
-      environment: { type: 'string', default: 'local' },
-      timeout: { type: 'string', default: '10000' },
-    },
+  const { values } = parseFlags(argv, {
+    target: { type: 'string' },
+    'https-url': { type: 'string' },
+    'http-url': { type: 'string' },
+    insecure: { type: 'boolean', default: false },
+    'ca-file': { type: 'string' },
+    profile: { type: 'string', default: 'quick' },
+    thresholds: { type: 'string' },
+    slo: { type: 'string' },
+    baseline: { type: 'string' },
+    json: { type: 'string' },
+    markdown: { type: 'string' },
+    environment: { type: 'string', default: 'local' },
+    timeout: { type: 'string', default: '10000' },
   });
-  if (!values.target) throw new ctx.UsageError('--target <url> is required');
-  for (const [flag, url] of [['target', values.target], ['https-url', values['https-url']], ['http-url', values['http-url']]] as const) {
-    if (url !== undefined && !/^https?:\/\/[^/]+\/?$/.test(url)) throw new ctx.UsageError(`--${flag} must be http(s)://host[:port], got "${url}"`);
-  }
-  const timeoutMs = Number(values.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new ctx.UsageError(`--timeout must be an integer of at least 100 ms`);
-  let phases;
-  let thresholds;
-  try {
-    phases = values.profile === 'none' ? null : parseProfile(values.profile);
-    thresholds = parseThresholds(thresholdsText(values.thresholds ? readFileSync(values.thresholds, 'utf8') : null, values.slo ?? null));
-  } catch (err) {
-    throw new ctx.UsageError((err as Error).message);
-  }
-  const baseline = values.baseline ? parseBaseline(readFileSync(values.baseline, 'utf8'), values.baseline) : null;
-  const live = process.stderr.isTTY;
-  const result = await runSmoke({
+  // Files are read here (their flag named when they cannot be); everything else goes through the action's own
+  // validation, so the CLI and the action accept and refuse the same values.
+  const read = (flag: string, path: string) => readFileSync(asFlags({ [flag]: `--${flag}` }, () => readableFile(flag, path)), 'utf8');
+  const thresholdsText = values.thresholds === undefined ? '' : read('thresholds', values.thresholds);
+  const raw: Record<string, string> = {
+    target: values.target ?? '',
+    'https-url': values['https-url'] ?? '',
+    'http-url': values['http-url'] ?? '',
+    insecure: String(values.insecure),
+    'ca-file': values['ca-file'] ?? '',
+    profile: values.profile,
+    thresholds: thresholdsText,
+    'slo-file': values.slo ?? '',
     environment: values.environment,
-    target: values.target.replace(/\/$/, ''),
-    httpsUrl: values['https-url']?.replace(/\/$/, '') ?? null,
-    httpUrl: values['http-url']?.replace(/\/$/, '') ?? null,
-    insecure: values.insecure,
-    caFile: values['ca-file'] ?? null,
+    'timeout-ms': values.timeout,
+    comment: 'false',
+  };
+  const inputs = asFlags(FLAGS, () => parseInputs((name) => raw[name] ?? ''));
+  const baseline = values.baseline === undefined ? null : asFlags({ baseline: '--baseline' }, () => parseBaseline(read('baseline', values.baseline!), values.baseline!));
+  const live = process.stderr.isTTY;
+  const { phases } = inputs;
+  const result = await runSmoke({
+    environment: inputs.environment,
+    target: inputs.target,
+    httpsUrl: inputs.httpsUrl,
+    httpUrl: inputs.httpUrl,
+    insecure: inputs.insecure,
+    caFile: inputs.caFile,
     phases,
-    thresholds,
-    timeoutMs,
+    thresholds: inputs.thresholds,
+    timeoutMs: inputs.timeoutMs,
     onPhase: (phase) => ctx.progress(phase === 'ids' ? 'sampling ids' : phase),
     onCheck: (r) => process.stderr.write(`${checkLine(r)}\n`),
     onProgress: (p) => {
@@ -80,9 +98,14 @@ export async function smokeCommand(argv: string[], ctx: Context): Promise<number
       else if (Math.round(p.elapsed) % 5 === 0) process.stderr.write(`${progressLine(p)}\n`);
     },
   });
-  if (live && phases) process.stderr.write('\n');
-  ctx.out(renderText(result));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
   if (values.markdown) writeFileSync(values.markdown, renderMarkdown(result, { baseline, maxLength: 1 << 20 }));
+  // A target it cannot reach is said first, in words (refused, DNS, TLS): no report of checks that never ran.
+  if (result.failureReason?.startsWith('unreachable: ')) {
+    process.stderr.write(`pipeline smoke: cannot reach ${result.failureReason.slice('unreachable: '.length)}\n`);
+    return 1;
+  }
+  if (live && phases) process.stderr.write('\n');
+  ctx.out(renderText(result));
   return result.verdict === 'pass' ? 0 : 1;
 }

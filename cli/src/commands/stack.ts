@@ -1,7 +1,6 @@
 // `pipeline up | down | status | logs | supervise`: the local stack.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { down, stackPaths, stackPorts, status, up, type ComponentStatus } from '../../../stack/src/local.js';
 import { textTable } from '../../../actions/common/src/text-table.js';
 import { checkLine, checksTable } from '../../../actions/smoke/src/report/terminal.js';
@@ -9,9 +8,10 @@ import { runSmoke } from '../../../actions/smoke/src/smoke.js';
 import { activeAlerts, type Alert } from '../../../stack/src/prometheus.js';
 import { Supervisor, type SupervisorConfig } from '../../../stack/src/supervisor.js';
 import { loadSlo } from './slo.js';
+import { parseFlags } from '../args.js';
 import type { Context } from '../context.js';
 
-export const STACK_USAGE = `  up [options]        start the local stack: PostgreSQL, SHS instances, the proxy (HTTP, HTTPS with a
+export const UP_USAGE = `  up [options]        start the local stack: PostgreSQL, SHS instances, the proxy (HTTP, HTTPS with a
                       self-signed certificate), Prometheus with monitoring/'s rules and alerts (and the
                       node and postgres exporters) when installed, and a supervisor that restarts what
                       dies or stays unhealthy; then check it answers. Idempotent.
@@ -22,11 +22,15 @@ export const STACK_USAGE = `  up [options]        start the local stack: Postgre
       --faults          enable the SHS fault switch (POST /_fault on each instance port)
       --slo <file>      objectives to generate Prometheus's SLO rules from (default monitoring/slo.yaml)
       --no-monitoring   do not run Prometheus and the exporters
-  down                stop everything up started (data is kept in the state directory)
-  status              components, state, pids, ports, URLs and health, and Prometheus's firing and
-                      pending alerts (exit 3 if any component is not running)
-  logs <component> [-n <lines>]
+                      exit 0 up and the smoke checks pass, 1 failed, 2 usage`;
+export const DOWN_USAGE = `  down                stop everything up started (data is kept in the state directory)`;
+export const STATUS_USAGE = `  status              components, state, pids, ports, URLs and health, and Prometheus's firing and
+                      pending alerts (exit 1 if any component is not running)`;
+export const LOGS_USAGE = `  logs <component> [-n <lines>]
                       the last lines of a component's log (postgres, supervisor, shs-1, proxy, ...)`;
+export const SUPERVISE_USAGE = `  supervise --config <file>
+                      internal: the supervisor process that up starts`;
+export const STACK_USAGE = [UP_USAGE, DOWN_USAGE, STATUS_USAGE, LOGS_USAGE].join('\n');
 
 function statusTable(components: ComponentStatus[]): string {
   return `${textTable(
@@ -37,14 +41,12 @@ function statusTable(components: ComponentStatus[]): string {
 
 function positiveInt(ctx: Context, flag: string, text: string, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ctx.UsageError(`--${flag} must be an integer from 1 to ${max}, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ctx.UsageError(`--${flag}: expected an integer from 1 to ${max}, got "${text}"`);
   return n;
 }
 
 export async function upCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values } = parseFlags(argv, {
       scale: { type: 'string', default: '0.02' },
       port: { type: 'string', default: '18080' },
       'https-port': { type: 'string', default: '18443' },
@@ -52,11 +54,10 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
       faults: { type: 'boolean', default: false },
       slo: { type: 'string' },
       'no-monitoring': { type: 'boolean', default: false },
-    },
   });
   const slo = values.slo === undefined ? undefined : loadSlo(values.slo, ctx);
   const scale = Number(values.scale);
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new ctx.UsageError(`--scale must be a number in (0, 10], got "${values.scale}"`);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new ctx.UsageError(`--scale: expected a number in (0, 10], got "${values.scale}"`);
   const httpPort = positiveInt(ctx, 'port', values.port, 65535);
   const httpsPort = positiveInt(ctx, 'https-port', values['https-port'], 65535);
   const instances = positiveInt(ctx, 'instances', values.instances, 16);
@@ -117,24 +118,24 @@ export async function alertsText(prometheusUrl: string): Promise<string> {
 }
 
 export async function downCommand(argv: string[], ctx: Context): Promise<number> {
-  parseArgs({ args: argv, options: {} });
+  parseFlags(argv, {});
   await down({ stateDir: ctx.stateDir, progress: ctx.progress });
   return 0;
 }
 
 export async function statusCommand(argv: string[], ctx: Context): Promise<number> {
-  parseArgs({ args: argv, options: {} });
+  parseFlags(argv, {});
   const components = await status({ stateDir: ctx.stateDir });
   ctx.out(statusTable(components));
   const ports = stackPorts(ctx.stateDir);
   if (!ports) ctx.out('\nno stack has been started here (pipeline up)\n');
   const prometheus = components.find((c) => c.name === 'prometheus' && c.state === 'running');
   if (prometheus?.url) ctx.out(`\n${await alertsText(prometheus.url)}`);
-  return components.every((c) => c.state === 'running') ? 0 : 3;
+  return components.every((c) => c.state === 'running') ? 0 : 1;
 }
 
 export async function logsCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { lines: { type: 'string', short: 'n', default: '50' } } });
+  const { values, positionals } = parseFlags(argv, { lines: { type: 'string', short: 'n', default: '50' } }, true);
   const name = positionals[0];
   const paths = stackPaths(ctx.stateDir);
   const known = (existsSync(paths.logs) ? readdirSync(paths.logs) : []).map((f) => f.replace(/\.log$/, ''));
@@ -150,8 +151,8 @@ export async function logsCommand(argv: string[], ctx: Context): Promise<number>
 
 /** Internal: the detached supervisor process that `up` starts. */
 export async function superviseCommand(argv: string[], ctx: Context): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
-  if (!values.config) throw new ctx.UsageError('supervise needs --config <file>');
+  const { values } = parseFlags(argv, { config: { type: 'string' } });
+  if (!values.config) throw new ctx.UsageError('--config: required (the supervisor configuration up writes)');
   const config = JSON.parse(readFileSync(values.config, 'utf8')) as SupervisorConfig;
   const supervisor = new Supervisor(config);
   supervisor.start();

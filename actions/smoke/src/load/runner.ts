@@ -12,6 +12,8 @@ export interface LoadOptions {
   mix: Endpoint[];
   ids: SampleIds;
   client: HttpClient;
+  /** Percentiles to compute beyond p50 ... p99 (those the thresholds ask for, e.g. 99.9). */
+  percentiles?: number[];
   /** Called about once a second. */
   onProgress?: (p: Progress) => void;
   /** Polled on every tick: true ends the run early (resilience tests stop when their scenario is over). */
@@ -135,7 +137,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const overall = new EndpointStats();
   const endpoints: Record<string, Summary> = {};
   for (const [name, s] of stats) {
-    endpoints[name] = s.summary();
+    endpoints[name] = s.summary(o.percentiles);
     overall.merge(s);
   }
   return {
@@ -146,8 +148,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     achievedRate: sent / Math.min(totalSeconds(o.phases), seconds),
     maxSendLagMs: maxLag,
     endpoints,
-    overall: overall.summary(),
-    overallService: service.summary(),
+    overall: overall.summary(o.percentiles),
+    overallService: service.summary(o.percentiles),
     leftover: created,
   };
 }

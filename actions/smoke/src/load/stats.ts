@@ -1,7 +1,15 @@
 // Per-endpoint statistics: an HDR histogram of latencies (microseconds, 3 significant digits) and counts.
+// Any percentile can be read from it: the summary always has p50 to p99, and the ones asked for (thresholds
+// such as p(99.9)) under `percentiles`.
 import * as hdr from 'hdr-histogram-js';
 
+/** The percentiles every summary carries as fields (p50 ... p99). */
 export const TRACKED_PERCENTILES = [50, 75, 90, 95, 99];
+
+/** A percentile as a key: 99.9 -> "99.9", 90 -> "90" (no floating-point noise). */
+export function percentileKey(p: number): string {
+  return String(Number(p.toPrecision(12)));
+}
 
 export interface Summary {
   requests: number;
@@ -18,8 +26,12 @@ export interface Summary {
   p90: number;
   p95: number;
   p99: number;
+  /** Milliseconds; absent in results written before it was measured. */
+  min?: number;
   max: number;
   mean: number;
+  /** Further percentiles asked for (thresholds), by percentileKey: { "99.9": ms }. */
+  percentiles?: Record<string, number>;
 }
 
 export class EndpointStats {
@@ -52,8 +64,15 @@ export class EndpointStats {
     for (const [k, v] of Object.entries(other.statuses)) this.statuses[k] = (this.statuses[k] ?? 0) + v;
   }
 
-  summary(): Summary {
-    const at = (p: number) => (this.requests === 0 ? 0 : this.histogram.getValueAtPercentile(p) / 1000);
+  /** Milliseconds at a percentile from 0 to 100 (0 without requests). */
+  valueAt(percentile: number): number {
+    return this.requests === 0 ? 0 : this.histogram.getValueAtPercentile(percentile) / 1000;
+  }
+
+  /** The summary; `percentiles` adds those (beyond p50 ... p99) under `percentiles`. */
+  summary(percentiles: number[] = []): Summary {
+    const at = (p: number) => this.valueAt(p);
+    const extra = percentiles.filter((p) => !TRACKED_PERCENTILES.includes(p));
     return {
       requests: this.requests,
       failed: this.failed,
@@ -67,8 +86,10 @@ export class EndpointStats {
       p90: at(90),
       p95: at(95),
       p99: at(99),
+      min: this.requests === 0 ? 0 : this.histogram.minNonZeroValue / 1000,
       max: this.requests === 0 ? 0 : this.histogram.maxValue / 1000,
       mean: this.requests === 0 ? 0 : this.histogram.mean / 1000,
+      ...(extra.length > 0 ? { percentiles: Object.fromEntries(extra.map((p) => [percentileKey(p), at(p)])) } : {}),
     };
   }
 }

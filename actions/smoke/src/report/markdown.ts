@@ -1,5 +1,6 @@
 // Markdown of a smoke result, for the job summary and the PR comment: verdict, checks, latency per endpoint
 // with deltas against the baseline, a mermaid chart, thresholds, and the evidence of what failed.
+import { escapeCell as cell } from '../../../common/src/markdown.js';
 import { deltas, round, type SmokeResult } from '../result.js';
 
 export interface MarkdownOptions {
@@ -11,10 +12,6 @@ export interface MarkdownOptions {
 }
 
 const ICON = { pass: '✅', fail: '❌', info: 'ℹ️' } as const;
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 function signed(n: number | null | undefined, unit = ''): string {
   if (n === null || n === undefined) return '–';
