@@ -1,13 +1,24 @@
 // Each action's committed bundle runs on its own (no node_modules, no inputs, no credentials) and stops at its
 // own input validation with a message that names the input: the bundle is complete and fails the right way.
+// Whatever happens, the harness every action shares sets every output action.yml declares (empty when unknown),
+// a typed failure-reason among them, and writes the job summary.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parseGithubOutput } from './support/action-runner.js';
 import { ROOT } from './support/shs.js';
 
 const actions = readdirSync(join(ROOT, 'actions')).filter((a) => existsSync(join(ROOT, 'actions', a, 'action.yml')));
+const spec = (action: string) =>
+  parseYaml(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
+    author?: string;
+    branding?: { icon?: string; color?: string };
+    inputs: Record<string, { description: string; default?: unknown; deprecationMessage?: string }>;
+    outputs: Record<string, { description: string }>;
+  };
 
 describe('action bundles', () => {
   it('finds the actions', () => {
@@ -15,7 +26,7 @@ describe('action bundles', () => {
   });
 
   for (const action of actions) {
-    it(`${action}: dist/index.cjs fails with its own input validation`, () => {
+    it(`${action}: dist/index.cjs fails with its own input validation, every declared output set and failure-reason input`, () => {
       const dir = mkdtempSync(join(tmpdir(), `bundle-${action}-`));
       copyFileSync(join(ROOT, 'actions', action, 'dist', 'index.cjs'), join(dir, 'index.cjs'));
       const output = join(dir, 'output');
@@ -31,6 +42,23 @@ describe('action bundles', () => {
       expect(r.status, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toMatch(/::error::.*required/);
       expect(r.stderr).not.toMatch(/Cannot find module|ReferenceError|TypeError/);
+      const outputs = parseGithubOutput(readFileSync(output, 'utf8'));
+      expect(Object.keys(outputs).sort()).toEqual(Object.keys(spec(action).outputs).sort());
+      expect(outputs['failure-reason']).toBe('input');
+      expect(readFileSync(summary, 'utf8')).toMatch(/required/);
+    });
+
+    it(`${action}: action.yml has an author, branding, a typed failure-reason and says every input's default`, () => {
+      const s = spec(action);
+      expect(s.author).toBeTruthy();
+      expect(s.branding?.icon).toBeTruthy();
+      expect(s.branding?.color).toBeTruthy();
+      expect(s.outputs['failure-reason']?.description).toMatch(/^Empty on success; else (one of )?input, /);
+      for (const [name, input] of Object.entries(s.inputs)) {
+        if (input.deprecationMessage) continue;
+        const d = input.default;
+        if (d !== undefined && d !== '') expect(input.description, `${action} input ${name}`).toMatch(/[Dd]efault/);
+      }
     });
   }
 });

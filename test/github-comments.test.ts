@@ -14,7 +14,14 @@ interface Comment {
 let server: Server | null = null;
 afterEach(() => server?.close());
 
-async function fakeGitHub(comments: Comment[], opts: { readOnly?: boolean } = {}) {
+/** An answer the fake gives instead of the real one (rate limits, server errors), first come first served. */
+interface Interruption {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+async function fakeGitHub(comments: Comment[], opts: { readOnly?: boolean; interruptions?: Interruption[] } = {}) {
   const log: string[] = [];
   let nextId = 1000;
   server = createServer((req, res) => {
@@ -24,6 +31,8 @@ async function fakeGitHub(comments: Comment[], opts: { readOnly?: boolean } = {}
       const url = new URL(req.url!, 'http://x');
       log.push(`${req.method} ${url.pathname}${url.search}`);
       if (req.headers.authorization !== 'Bearer t0ken') return res.writeHead(401).end('{"message":"Bad credentials"}');
+      const interruption = opts.interruptions?.shift();
+      if (interruption) return res.writeHead(interruption.status, { 'content-type': 'application/json', ...interruption.headers }).end(interruption.body);
       const list = /^\/repos\/o\/r\/issues\/7\/comments$/.exec(url.pathname);
       if (list && req.method === 'GET') {
         const page = Number(url.searchParams.get('page') ?? '1');
@@ -95,6 +104,32 @@ describe('sticky PR comment', () => {
     const out = await upsertSticky(base(api));
     expect(out.action).toBe('skipped');
     expect((out as { reason: string }).reason).toMatch(/read-only/);
+  });
+
+  it('waits out a primary rate limit (x-ratelimit-remaining 0), then goes on', async () => {
+    const comments = [{ id: 5, body: '<!-- shs-smoke:prod -->\nold', user: { login: 'github-actions[bot]' }, html_url: 'https://github.example/c/5' }];
+    const reset = String(Math.floor(Date.now() / 1000));
+    const { api, log } = await fakeGitHub(comments, {
+      interruptions: [{ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }, body: '{"message":"API rate limit exceeded for installation"}' }],
+    });
+    const waits: string[] = [];
+    const out = await upsertSticky({ ...base(api, '<!-- shs-smoke:prod -->\nnew'), log: (m) => waits.push(m) });
+    expect(out).toMatchObject({ action: 'updated', id: 5 });
+    expect(comments[0]!.body).toContain('new');
+    expect(log.filter((l) => l.startsWith('GET'))).toHaveLength(2); // the limited request, then again
+    expect(waits).toEqual([expect.stringMatching(/^GitHub primary rate limit on GET .*issues\/7\/comments.*: trying again in \d+ s$/)]);
+  });
+
+  it('waits out a secondary rate limit (retry-after) and retries a server error', async () => {
+    const { api, log } = await fakeGitHub([], {
+      interruptions: [
+        { status: 403, headers: { 'retry-after': '1' }, body: '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}' },
+        { status: 502, body: '{"message":"Server Error"}' },
+      ],
+    });
+    const out = await upsertSticky(base(api));
+    expect(out.action).toBe('created');
+    expect(log.filter((l) => l.startsWith('GET'))).toHaveLength(3);
   });
 
   it('refuses bodies without the marker or over the size limit, and names API errors', async () => {

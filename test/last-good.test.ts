@@ -426,6 +426,7 @@ describe('the last-good bundle', () => {
       'previous-digest': A,
       'previous-proxy-image': '',
       'deployment-id': '',
+      'failure-reason': '',
     });
     expect(r.stdout).toContain(`::add-mask::${TOKEN}`);
     expect(notLeaked(r.stdout)).toEqual([]);
@@ -437,7 +438,7 @@ describe('the last-good bundle', () => {
     const gh = await fakeGitHub();
     const r = await runBundle({ INPUT_MODE: 'find', 'INPUT_GITHUB-TOKEN': TOKEN, 'INPUT_IMAGE-REPOSITORY': REPO, GITHUB_API_URL: gh.api, GITHUB_REPOSITORY: 'o/r' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.outputs).toEqual({ image: '', digest: '', 'proxy-image': '', sha: '', 'previous-image': '', 'previous-digest': '', 'previous-proxy-image': '', 'deployment-id': '' });
+    expect(r.outputs).toEqual({ image: '', digest: '', 'proxy-image': '', sha: '', 'previous-image': '', 'previous-digest': '', 'previous-proxy-image': '', 'deployment-id': '', 'failure-reason': '' });
     expect(r.summary).toContain('No good image is recorded');
   });
 
@@ -475,7 +476,7 @@ describe('the last-good bundle', () => {
     const f = await runBundle({ ...env, GITHUB_API_URL: denied.api });
     expect(f.status).toBe(1);
     expect(f.stdout).toMatch(/::error::.*403.*deployments: write/);
-    expect(f.outputs).toEqual({ image: '', digest: '', 'proxy-image': '', sha: '', 'previous-image': '', 'previous-digest': '', 'previous-proxy-image': '', 'deployment-id': '' });
+    expect(f.outputs).toEqual({ image: '', digest: '', 'proxy-image': '', sha: '', 'previous-image': '', 'previous-digest': '', 'previous-proxy-image': '', 'deployment-id': '', 'failure-reason': 'permission-denied' });
     expect(f.summary).toMatch(/last-good: failed[\s\S]*deployments: write/);
   });
 
@@ -486,6 +487,7 @@ describe('the last-good bundle', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/::error::no trusted good image is recorded for production: 1 of its 1 records were refused/);
     expect(r.outputs.image).toBe('');
+    expect(r.outputs['failure-reason']).toBe('no-trusted-record');
   });
 
   it('without inputs: exits 1 naming mode as required', async () => {
@@ -493,5 +495,6 @@ describe('the last-good bundle', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/::error::mode: required/);
     expect(r.summary).toContain('mode: required');
+    expect(r.outputs['failure-reason']).toBe('input');
   });
 });

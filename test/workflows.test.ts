@@ -129,6 +129,10 @@ jobs:
       - uses: ./actions/smoke
         with:
           target: \${{ steps.build.outputs.url }}
+      - uses: ./actions/deploy
+        with:
+          image: x
+          yc-folder-id: b1g
       - uses: ./actions/nope
   b:
     runs-on: ubuntu-24.04
@@ -147,6 +151,7 @@ jobs:
         expect.stringContaining('./actions/build-image has no input "tags"'),
         expect.stringContaining('steps.build.outputs.url: the action declares no output "url"'),
         expect.stringContaining('./actions/nope/action.yml does not exist'),
+        expect.stringContaining('./actions/deploy input "yc-folder-id" is deprecated: yc-folder-id is deprecated; use folder-id'),
         expect.stringContaining('jobs.b: no permissions'),
         expect.stringContaining('needs.a.outputs.image: job a declares no such output'),
         expect.stringContaining('steps.missing is not a step of this job'),

@@ -34,6 +34,8 @@ describe('the deploy action bundle', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(Object.keys(r.outputs).sort()).toEqual([...OUTPUTS].sort());
     expect(r.outputs).toMatchObject({ url: 'http://127.0.0.1:8080', digest: `sha256:${'d'.repeat(64)}`, changed: 'true', 'failure-reason': '', 'tool-version': '1.10.6' });
+    // yc-folder-id is the deprecated name of folder-id: still read, with a warning.
+    expect(r.stdout).toMatch(/::warning::input "yc-folder-id" is deprecated: use "folder-id"/);
     expect(JSON.parse(r.outputs.plan!)).toEqual({ add: 3, change: 0, destroy: 0, replace: 0 });
     expect(r.stdout).toContain('::group::Plan');
     expect(r.stdout).toContain('::add-mask::fixture-secret-3');

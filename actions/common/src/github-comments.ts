@@ -1,6 +1,6 @@
-// Sticky pull-request comments through the GitHub REST API: find our comment by a hidden marker and its
-// author (paginated), then update it or create one. Plain fetch; the base URL comes from GITHUB_API_URL.
-import { ApiError, githubRequest, nextLink } from './github-api.js';
+// Sticky pull-request comments through the GitHub REST API (Octokit): find our comment by a hidden marker and
+// its author (paginated), then update it or create one. The base URL comes from GITHUB_API_URL.
+import { ApiError, apiError, call, githubClient, jsonData, type GitHubClient } from './github-api.js';
 
 export interface StickyOptions {
   token: string;
@@ -13,7 +13,8 @@ export interface StickyOptions {
   body: string;
   /** Only a comment by this login is ours to update (GITHUB_TOKEN writes as github-actions[bot]). */
   author: string;
-  fetchImpl?: typeof fetch;
+  /** Where waits for a rate limit are told. */
+  log?: (message: string) => void;
 }
 
 export type StickyOutcome =
@@ -21,6 +22,7 @@ export type StickyOutcome =
   | { action: 'skipped'; reason: string };
 
 export const MAX_COMMENT_LENGTH = 65_536;
+const MAX_PAGES = 50;
 
 interface Comment {
   id: number;
@@ -29,31 +31,43 @@ interface Comment {
   user?: { login?: string } | null;
 }
 
-export async function findSticky(o: StickyOptions): Promise<Comment | null> {
-  let url: string | null = `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments?per_page=100`;
-  for (let page = 0; url && page < 50; page++) {
-    const res = await githubRequest(o, 'GET', url);
-    const comments = (await res.json()) as Comment[];
-    const ours = comments.find((c) => c.user?.login === o.author && (c.body ?? '').startsWith(o.marker));
-    if (ours) return ours;
-    url = nextLink(res.headers.get('link'));
+const ownerRepo = (repository: string) => {
+  const [owner, repo] = repository.split('/') as [string, string];
+  return { owner, repo };
+};
+
+async function findIn(github: GitHubClient, o: StickyOptions): Promise<Comment | null> {
+  let pages = 0;
+  try {
+    for await (const page of github.paginate.iterator(github.rest.issues.listComments, { ...ownerRepo(o.repository), issue_number: o.issue, per_page: 100 })) {
+      const ours = jsonData<Comment[]>(page.data).find((c) => c.user?.login === o.author && (c.body ?? '').startsWith(o.marker));
+      if (ours) return ours;
+      if (++pages >= MAX_PAGES) break;
+    }
+  } catch (err) {
+    throw apiError(err);
   }
   return null;
+}
+
+export async function findSticky(o: StickyOptions): Promise<Comment | null> {
+  return findIn(githubClient(o), o);
 }
 
 /** Creates or updates the sticky comment. A read-only token (fork PRs) gives `skipped`, never a failure. */
 export async function upsertSticky(o: StickyOptions): Promise<StickyOutcome> {
   if (!o.body.startsWith(o.marker)) throw new Error('the comment body must start with its marker');
   if (o.body.length > MAX_COMMENT_LENGTH) throw new Error(`the comment is ${o.body.length} characters, over GitHub's ${MAX_COMMENT_LENGTH}`);
+  const github = githubClient(o);
   try {
-    const existing = await findSticky(o);
+    const existing = await findIn(github, o);
     if (existing) {
-      const res = await githubRequest(o, 'PATCH', `${o.apiUrl}/repos/${o.repository}/issues/comments/${existing.id}`, { body: o.body });
-      const c = (await res.json()) as Comment;
+      const updated = await call(() => github.rest.issues.updateComment({ ...ownerRepo(o.repository), comment_id: existing.id, body: o.body }));
+      const c = jsonData<Comment>(updated.data);
       return { action: 'updated', id: c.id, url: c.html_url };
     }
-    const res = await githubRequest(o, 'POST', `${o.apiUrl}/repos/${o.repository}/issues/${o.issue}/comments`, { body: o.body });
-    const c = (await res.json()) as Comment;
+    const created = await call(() => github.rest.issues.createComment({ ...ownerRepo(o.repository), issue_number: o.issue, body: o.body }));
+    const c = jsonData<Comment>(created.data);
     return { action: 'created', id: c.id, url: c.html_url };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 403 || err.status === 404))

@@ -3,16 +3,32 @@
 // with a `success` status; finding walks the environment's deployments newest first and trusts only records of
 // the project's own image repository, created by the workflows' token (github-actions[bot]) in a run of the
 // deploy or rollback workflow on the default branch (checked against the Actions API), skipping the others with
-// a reason. Plain fetch; the base URL comes from GITHUB_API_URL.
-import { ApiError, githubRequest, nextLink } from './github-api.js';
+// a reason. Through Octokit (paginated, rate limits waited out); the base URL comes from GITHUB_API_URL.
+import { ApiError, apiError, call, githubClient, jsonData, type GitHubClient } from './github-api.js';
 
 export interface DeploymentsOptions {
   token: string;
   apiUrl: string;
   /** "owner/name" */
   repository: string;
-  fetchImpl?: typeof fetch;
+  /** Where waits for a rate limit are told. */
+  log?: (message: string) => void;
 }
+
+/** The token lacks a permission (a 403 or 404 of these endpoints); the message names it. */
+export class PermissionError extends Error {
+  override name = 'PermissionError';
+}
+
+/** There are records, but none find trusts; the message names why each was refused. */
+export class UntrustedRecordsError extends Error {
+  override name = 'UntrustedRecordsError';
+}
+
+const ownerRepo = (repository: string) => {
+  const [owner, repo] = repository.split('/') as [string, string];
+  return { owner, repo };
+};
 
 export interface GoodImage {
   /** registry/repository@sha256:... */
@@ -108,7 +124,7 @@ export interface RefusedRecord {
 /** A 403/404 from these endpoints almost always means the job's token lacks the permission. */
 function withPermissionHint(err: unknown, permission: 'read' | 'write'): unknown {
   if (err instanceof ApiError && (err.status === 403 || err.status === 404))
-    return new Error(`${err.message}: the token needs \`deployments: ${permission}\` (add it to the job's permissions)`);
+    return new PermissionError(`${err.message}: the token needs \`deployments: ${permission}\` (add it to the job's permissions)`);
   return err;
 }
 
@@ -160,39 +176,47 @@ export async function recordGoodImage(o: RecordOptions): Promise<{ deploymentId:
   if (!o.ref.trim()) throw new Error('ref: must not be empty');
   if (!/^\d+$/.test(o.run.id)) throw new Error(`run: the id of the run that records (GITHUB_RUN_ID) is required, got "${o.run.id}"`);
   const description = o.description ?? `image ${o.digest}`;
-  const repo = `${o.apiUrl}/repos/${o.repository}`;
+  const github = githubClient(o);
   try {
-    const created = await githubRequest(o, 'POST', `${repo}/deployments`, {
-      ref: o.ref,
-      environment: o.environment,
-      task: DEPLOYMENT_TASK,
-      payload: {
-        image: o.image,
-        digest: o.digest,
-        ...(o.proxyImage ? { proxy_image: o.proxyImage } : {}),
-        // The run that writes the record: find checks it (its workflow, branch, commit, time) before trusting it.
-        run_id: Number(o.run.id),
-        ...(o.run.attempt && /^\d+$/.test(o.run.attempt) ? { run_attempt: Number(o.run.attempt) } : {}),
-        ...(o.run.workflowRef ? { workflow_ref: o.run.workflowRef } : {}),
-      },
-      auto_merge: false,
-      // No commit status checks: the image was deployed and smoke-checked already.
-      required_contexts: [],
-      description,
-    });
-    const deployment = (await created.json()) as Partial<Deployment> & { message?: string };
+    const created = await call(() =>
+      github.rest.repos.createDeployment({
+        ...ownerRepo(o.repository),
+        ref: o.ref,
+        environment: o.environment,
+        task: DEPLOYMENT_TASK,
+        payload: {
+          image: o.image,
+          digest: o.digest,
+          ...(o.proxyImage ? { proxy_image: o.proxyImage } : {}),
+          // The run that writes the record: find checks it (its workflow, branch, commit, time) before trusting it.
+          run_id: Number(o.run.id),
+          ...(o.run.attempt && /^\d+$/.test(o.run.attempt) ? { run_attempt: Number(o.run.attempt) } : {}),
+          ...(o.run.workflowRef ? { workflow_ref: o.run.workflowRef } : {}),
+        },
+        auto_merge: false,
+        // No commit status checks: the image was deployed and smoke-checked already.
+        required_contexts: [],
+        description,
+      }),
+    );
+    const deployment = jsonData<Partial<Deployment> & { message?: string }>(created.data);
     // 202 is GitHub's answer for an auto-merge instead of a deployment; auto_merge is off, so it is unexpected.
-    if (typeof deployment.id !== 'number') throw new Error(`POST ${new URL(`${repo}/deployments`).pathname}: ${created.status} no deployment created (${deployment.message ?? 'no id'})`);
-    await githubRequest(o, 'POST', `${repo}/deployments/${deployment.id}/statuses`, {
-      state: 'success',
-      description: description.slice(0, MAX_STATUS_DESCRIPTION),
-      ...(o.environmentUrl ? { environment_url: o.environmentUrl } : {}),
-      ...(o.logUrl ? { log_url: o.logUrl } : {}),
-      // Otherwise GitHub marks earlier good deployments of non-production environments `inactive`, which
-      // would hide the previous good image.
-      auto_inactive: false,
-    });
-    return { deploymentId: deployment.id, url: deployment.url ?? '', sha: deployment.sha ?? '' };
+    if (typeof deployment.id !== 'number') throw new Error(`POST /repos/${o.repository}/deployments: ${created.status} no deployment created (${deployment.message ?? 'no id'})`);
+    const deploymentId = deployment.id;
+    await call(() =>
+      github.rest.repos.createDeploymentStatus({
+        ...ownerRepo(o.repository),
+        deployment_id: deploymentId,
+        state: 'success',
+        description: description.slice(0, MAX_STATUS_DESCRIPTION),
+        ...(o.environmentUrl ? { environment_url: o.environmentUrl } : {}),
+        ...(o.logUrl ? { log_url: o.logUrl } : {}),
+        // Otherwise GitHub marks earlier good deployments of non-production environments `inactive`, which
+        // would hide the previous good image.
+        auto_inactive: false,
+      }),
+    );
+    return { deploymentId, url: deployment.url ?? '', sha: deployment.sha ?? '' };
   } catch (err) {
     throw withPermissionHint(err, 'write');
   }
@@ -240,28 +264,33 @@ function readPayload(payload: unknown): RecordPayload | { error: string } {
   };
 }
 
-async function newestStatus(o: DeploymentsOptions, deploymentId: number): Promise<DeploymentStatus | undefined> {
+async function newestStatus(github: GitHubClient, o: DeploymentsOptions, deploymentId: number): Promise<DeploymentStatus | undefined> {
   // GitHub lists a deployment's statuses newest first.
-  const res = await githubRequest(o, 'GET', `${o.apiUrl}/repos/${o.repository}/deployments/${deploymentId}/statuses?per_page=1`);
-  const statuses = (await res.json()) as DeploymentStatus[];
-  return statuses[0];
+  const { data } = await call(() => github.rest.repos.listDeploymentStatuses({ ...ownerRepo(o.repository), deployment_id: deploymentId, per_page: 1 }));
+  return jsonData<DeploymentStatus[]>(data)[0];
 }
 
 // Environment names are case-insensitive on GitHub.
 const sameEnvironment = (listed: string | undefined, wanted: string) => listed === undefined || listed.toLowerCase() === wanted.toLowerCase();
 
 /** Our deployments of the environment (task and environment checked again), newest first, page by page. */
-async function* deploymentsOf(o: DeploymentsOptions & { environment: string }): AsyncGenerator<Deployment> {
-  const query = new URLSearchParams({ environment: o.environment, task: DEPLOYMENT_TASK, per_page: '100' });
-  let url: string | null = `${o.apiUrl}/repos/${o.repository}/deployments?${query}`;
-  for (let page = 0; url && page < MAX_PAGES; page++) {
-    const res = await githubRequest(o, 'GET', url);
-    for (const deployment of (await res.json()) as Deployment[]) {
+async function* deploymentsOf(github: GitHubClient, o: DeploymentsOptions & { environment: string }): AsyncGenerator<Deployment> {
+  const pages = github.paginate.iterator(github.rest.repos.listDeployments, { ...ownerRepo(o.repository), environment: o.environment, task: DEPLOYMENT_TASK, per_page: 100 })[Symbol.asyncIterator]();
+  let page = 0;
+  for (;;) {
+    let next: IteratorResult<{ data: unknown }>;
+    try {
+      next = await pages.next();
+    } catch (err) {
+      throw apiError(err);
+    }
+    if (next.done) return;
+    for (const deployment of jsonData<Deployment[]>(next.value.data)) {
       // The query filters already; checked again so that nothing else is ever taken for a good image.
       if (deployment.task !== DEPLOYMENT_TASK || !sameEnvironment(deployment.environment, o.environment)) continue;
       yield deployment;
     }
-    url = nextLink(res.headers.get('link'));
+    if (++page >= MAX_PAGES) return;
   }
 }
 
@@ -278,13 +307,14 @@ class RunChecker {
   private readonly runs = new Map<number, Promise<WorkflowRun | undefined>>();
 
   constructor(
+    private readonly github: GitHubClient,
     private readonly o: FindOptions,
     private readonly workflows: string[],
   ) {}
 
   private branch(): Promise<string> {
-    this.defaultBranch ??= githubRequest(this.o, 'GET', `${this.o.apiUrl}/repos/${this.o.repository}`)
-      .then((res) => res.json() as Promise<{ default_branch?: string }>)
+    this.defaultBranch ??= call(() => this.github.rest.repos.get(ownerRepo(this.o.repository)))
+      .then((res) => jsonData<{ default_branch?: string }>(res.data))
       .then((repo) => {
         if (!repo.default_branch) throw new Error(`GET /repos/${this.o.repository}: no default_branch in the answer`);
         return repo.default_branch;
@@ -295,11 +325,11 @@ class RunChecker {
   private run(id: number): Promise<WorkflowRun | undefined> {
     let run = this.runs.get(id);
     if (!run) {
-      run = githubRequest(this.o, 'GET', `${this.o.apiUrl}/repos/${this.o.repository}/actions/runs/${id}`).then(
-        (res) => res.json() as Promise<WorkflowRun>,
+      run = call(() => this.github.rest.actions.getWorkflowRun({ ...ownerRepo(this.o.repository), run_id: id })).then(
+        (res) => jsonData<WorkflowRun>(res.data),
         (err: unknown) => {
           if (err instanceof ApiError && err.status === 404) return undefined;
-          if (err instanceof ApiError && err.status === 403) throw new Error(`${err.message}: the token needs \`actions: read\` (add it to the job's permissions; find checks the run that wrote each record)`);
+          if (err instanceof ApiError && err.status === 403) throw new PermissionError(`${err.message}: the token needs \`actions: read\` (add it to the job's permissions; find checks the run that wrote each record)`);
           throw err;
         },
       );
@@ -354,7 +384,8 @@ export async function findGoodImages(o: FindOptions): Promise<{ latest?: GoodIma
   validateRepository(o.trust.imageRepository);
   if (o.trust.proxyRepository) validateRepository(o.trust.proxyRepository, 'proxy-repository');
   const creator = o.trust.creator ?? DEFAULT_CREATOR;
-  const runs = new RunChecker(o, o.trust.workflows ?? DEFAULT_WORKFLOWS);
+  const github = githubClient(o);
+  const runs = new RunChecker(github, o, o.trust.workflows ?? DEFAULT_WORKFLOWS);
   const log = o.log ?? (() => {});
   const refused: RefusedRecord[] = [];
   const refuse = (deployment: Deployment, reason: string) => {
@@ -365,7 +396,7 @@ export async function findGoodImages(o: FindOptions): Promise<{ latest?: GoodIma
   let records = 0;
   const result = (): { latest?: GoodImage; previous?: GoodImage; refused?: RefusedRecord[] } => ({ ...(latest ? { latest } : {}), ...(refused.length ? { refused } : {}) });
   try {
-    for await (const deployment of deploymentsOf(o)) {
+    for await (const deployment of deploymentsOf(github, o)) {
       records++;
       const payload = readPayload(deployment.payload);
       if ('error' in payload) {
@@ -383,7 +414,7 @@ export async function findGoodImages(o: FindOptions): Promise<{ latest?: GoodIma
         continue;
       }
       if (latest && payload.digest === latest.digest) continue;
-      const status = await newestStatus(o, deployment.id);
+      const status = await newestStatus(github, o, deployment.id);
       if (status?.state !== 'success') continue;
       const runId = runIdOf(payload, status, o.repository);
       if (runId === undefined) {
@@ -418,7 +449,7 @@ export async function findGoodImages(o: FindOptions): Promise<{ latest?: GoodIma
   }
   if (!latest && refused.length > 0) {
     const reasons = refused.slice(0, 5).map((r) => `deployment ${r.deploymentId}: ${r.reason}`);
-    throw new Error(
+    throw new UntrustedRecordsError(
       `no trusted good image is recorded for ${o.environment}: ${refused.length} of its ${records} records were refused (${reasons.join('; ')}${refused.length > 5 ? `; and ${refused.length - 5} more` : ''}). ` +
         `Only records written by ${creator} in a run of ${(o.trust.workflows ?? DEFAULT_WORKFLOWS).join(' or ')} on the default branch, of images of ${o.trust.imageRepository}, are used.`,
     );

@@ -1,7 +1,8 @@
-// Runs terraform or OpenTofu (the binary itself, no wrapper): init, plan with a saved plan file, show -json,
-// apply of that plan, output -json. Every line the tool prints goes to the log as it comes; failures are
-// classified so the action can name them (state-locked with the lock's details, init/plan/apply failed).
-import { spawn } from 'node:child_process';
+// Runs terraform or OpenTofu (the binary itself, no wrapper, through @actions/exec): init, plan with a saved
+// plan file, show -json, apply of that plan, output -json. Every line the tool prints goes to the log as it
+// comes; its exit code is taken as it is (plan's -detailed-exitcode 2 means changes); failures are classified so
+// the action can name them (state-locked with the lock's details, init/plan/apply failed).
+import { runProgram } from '../../common/src/exec.js';
 
 export type TerraformFailureReason = 'state-locked' | 'init-failed' | 'plan-failed' | 'apply-failed' | 'output-failed';
 
@@ -64,53 +65,25 @@ export function parseLockInfo(text: string): LockInfo | undefined {
   return info;
 }
 
-function lines(log: (line: string) => void) {
-  let rest = '';
-  return {
-    push(chunk: string) {
-      rest += chunk;
-      const parts = rest.split('\n');
-      rest = parts.pop() ?? '';
-      for (const p of parts) log(p);
-    },
-    end() {
-      if (rest) log(rest);
-      rest = '';
-    },
-  };
-}
-
 export class Terraform {
   constructor(readonly o: TerraformOptions) {}
 
   /** Runs the binary with args; quiet keeps stdout out of the log (for JSON). */
-  run(args: string[], quiet = false): Promise<RunResult> {
+  async run(args: string[], quiet = false): Promise<RunResult> {
     const log = this.o.log ?? (() => {});
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.o.binary, args, {
+    try {
+      const r = await runProgram(this.o.binary, args, {
         cwd: this.o.cwd,
         env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', ...this.o.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        onLine: (line, stream) => {
+          if (stream === 'stderr' || !quiet) log(line);
+        },
       });
-      let stdout = '';
-      let stderr = '';
-      const out = lines(log);
-      const err = lines(log);
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (!quiet) out.push(d);
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-        err.push(d);
-      });
-      child.on('error', (e) => reject(new Error(`could not run ${this.o.binary}: ${e.message}`)));
-      child.on('close', (code, signal) => {
-        out.end();
-        err.end();
-        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-      });
-    });
+      // A program killed by a signal has no exit code: 128, as before.
+      return { code: (r.exitCode as number | null) ?? 128, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      throw new Error(`could not run ${this.o.binary}: ${(err as Error).message}`);
+    }
   }
 
   private lockArgs(): string[] {

@@ -1,9 +1,18 @@
 // The last-good action: finds an environment's last good image (and the good one before it) or records one, as
-// GitHub deployments. Outputs are always set (empty when there is none, or on failure); the job summary is
-// written even when the run fails.
+// GitHub deployments, in the actions' harness. Outputs are always set (empty when there is none, or on failure;
+// failure-reason typed); the job summary is written even when the run fails.
 import * as core from '@actions/core';
-import { findGoodImages, recordGoodImage, type GoodImage, type RefusedRecord } from '../../common/src/github-deployments.js';
-import { getInputs, parseContext, recordRef, recordRun, type FindInputs, type RecordInputs, type RunContext } from './inputs.js';
+import { ApiError } from '../../common/src/github-api.js';
+import { findGoodImages, PermissionError, recordGoodImage, UntrustedRecordsError, type GoodImage, type RefusedRecord } from '../../common/src/github-deployments.js';
+import { runAction } from '../../common/src/harness.js';
+import { escapeCell as esc, inlineCode as code } from '../../common/src/markdown.js';
+import { getInputs, parseContext, recordRef, recordRun, type FindInputs, type Inputs, type RecordInputs, type RunContext } from './inputs.js';
+
+/** The outputs action.yml declares. */
+export const OUTPUTS = ['image', 'digest', 'proxy-image', 'sha', 'previous-image', 'previous-digest', 'previous-proxy-image', 'deployment-id', 'failure-reason'] as const;
+
+/** failure-reason: input, permission-denied, no-trusted-record, api-failed or error. */
+export type LastGoodFailureReason = 'permission-denied' | 'no-trusted-record' | 'api-failed';
 
 interface Found {
   mode: 'find';
@@ -71,21 +80,20 @@ async function record(inputs: RecordInputs, context: RunContext): Promise<Record
 }
 
 /** In record mode image, digest and sha are what was recorded (now the latest good image). */
-function setOutputs(outcome: Outcome | undefined): void {
+function outputsOf(outcome: Outcome | undefined): Record<string, string> {
   const latest = outcome?.mode === 'find' ? outcome.latest : outcome;
   const previous = outcome?.mode === 'find' ? outcome.previous : undefined;
-  core.setOutput('image', latest?.image ?? '');
-  core.setOutput('digest', latest?.digest ?? '');
-  core.setOutput('proxy-image', latest?.proxyImage ?? '');
-  core.setOutput('sha', latest?.sha ?? '');
-  core.setOutput('previous-image', previous?.image ?? '');
-  core.setOutput('previous-digest', previous?.digest ?? '');
-  core.setOutput('previous-proxy-image', previous?.proxyImage ?? '');
-  core.setOutput('deployment-id', outcome?.mode === 'record' ? String(outcome.deploymentId) : '');
+  return {
+    image: latest?.image ?? '',
+    digest: latest?.digest ?? '',
+    'proxy-image': latest?.proxyImage ?? '',
+    sha: latest?.sha ?? '',
+    'previous-image': previous?.image ?? '',
+    'previous-digest': previous?.digest ?? '',
+    'previous-proxy-image': previous?.proxyImage ?? '',
+    'deployment-id': outcome?.mode === 'record' ? String(outcome.deploymentId) : '',
+  };
 }
-
-const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const code = (s: string) => (s ? `\`${esc(s)}\`` : '');
 
 function goodRow(label: string, good: GoodImage | undefined): string {
   if (!good) return `| ${label} | (none) | | | |`;
@@ -110,25 +118,18 @@ export function renderSummary(outcome: Outcome | undefined, error: Error | undef
   return `${lines.join('\n')}\n`;
 }
 
-export async function run(): Promise<void> {
-  let outcome: Outcome | undefined;
-  let error: Error | undefined;
-  try {
-    const inputs = getInputs();
-    const context = parseContext(process.env);
-    outcome =
-      inputs.mode === 'find'
-        ? await core.group('Find the last good image', () => find(inputs, context))
-        : await core.group('Record the good image', () => record(inputs, context));
-  } catch (err) {
-    error = err instanceof Error ? err : new Error(String(err));
-    core.setFailed(error.message);
-  } finally {
-    setOutputs(outcome);
-    try {
-      await core.summary.addRaw(renderSummary(outcome, error)).write();
-    } catch (err) {
-      core.warning(`could not write the job summary: ${(err as Error).message}`);
-    }
-  }
+export function run(): Promise<unknown> {
+  return runAction<Inputs, Outcome, LastGoodFailureReason>({
+    outputs: OUTPUTS,
+    inputs: getInputs,
+    run: (inputs) => {
+      const context = parseContext(process.env);
+      return inputs.mode === 'find'
+        ? core.group('Find the last good image', () => find(inputs, context))
+        : core.group('Record the good image', () => record(inputs, context));
+    },
+    reasonOf: (err) => (err instanceof PermissionError ? 'permission-denied' : err instanceof UntrustedRecordsError ? 'no-trusted-record' : err instanceof ApiError ? 'api-failed' : 'error'),
+    outputsOf,
+    summary: ({ result, failure }) => renderSummary(result, failure ? new Error(failure.message) : undefined),
+  });
 }

@@ -111,8 +111,9 @@ export async function deployCommand(argv: string[], ctx: Context): Promise<numbe
     'cloud-id': env.YC_CLOUD_ID ?? '',
     'folder-id': env.YC_FOLDER_ID ?? '',
   };
+  // The image's form first: a malformed reference is named before anything else.
+  asFlags(FLAGS, () => checkImageInput({ target: values.target === 'local' ? 'local' : 'yandex', image: values.image.trim() }));
   const inputs = asFlags(FLAGS, () => parseInputs((name) => raw[name] ?? ''));
-  asFlags(FLAGS, () => checkImageInput(inputs));
   const secrets: string[] = [];
   const redact = (line: string) => secrets.reduce((l, s) => (s ? l.split(s).join('***') : l), line);
   const report = await runDeploy(inputs, {

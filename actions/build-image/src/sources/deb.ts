@@ -3,16 +3,13 @@
 // refused and nothing is cached), cached by SHA-256 under the tool cache (<cache>/debs/<sha256>.deb, checked
 // again on every use), extracted with dpkg-deb into a temporary directory, and the file taken from there.
 // Symlinks inside the package are followed inside the package, never into the host.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { ProgramNotFoundError, runProgram } from '../../../common/src/exec.js';
 import { withRetry } from '../../../common/src/retry.js';
 import type { DebPin } from './lock.js';
-
-const execFileAsync = promisify(execFile);
 
 /** The script that refreshes the pins (named by every "the mirror dropped it" error). */
 export const UPDATE_LOCK_COMMAND = 'node scripts/update-runtime-lock.mjs';
@@ -116,13 +113,14 @@ export async function fetchDeb(pin: DebPin, options: FetchDebOptions): Promise<s
 
 /** Extracts a .deb's files into `dest` with dpkg-deb (present on Debian and Ubuntu; xz has no Node built-in). */
 export async function extractDeb(debFile: string, dest: string): Promise<void> {
+  let r;
   try {
-    await execFileAsync('dpkg-deb', ['-x', debFile, dest], { timeout: 120_000 });
+    r = await runProgram('dpkg-deb', ['-x', debFile, dest]);
   } catch (err) {
-    const e = err as { code?: string | number; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new Error('dpkg-deb is not installed: it extracts the pinned Debian packages (apt-get install dpkg)');
-    throw new Error(`dpkg-deb -x ${debFile} failed: ${(e.stderr || e.message).trim()}`);
+    if (err instanceof ProgramNotFoundError) throw new Error('dpkg-deb is not installed: it extracts the pinned Debian packages (apt-get install dpkg)');
+    throw err;
   }
+  if (r.exitCode !== 0) throw new Error(`dpkg-deb -x ${debFile} failed: ${(r.stderr || `exit code ${r.exitCode}`).trim()}`);
 }
 
 /** The file system calls fileInPackage needs (injectable for tests). */
