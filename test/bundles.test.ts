@@ -48,6 +48,21 @@ describe('action bundles', () => {
       expect(readFileSync(summary, 'utf8')).toMatch(/required/);
     });
 
+    it(`${action}: ships the licenses of what it bundles (dist/licenses.txt), and dist/ is marked generated`, () => {
+      const licenses = readFileSync(join(ROOT, 'actions', action, 'dist', 'licenses.txt'), 'utf8');
+      const bundled = readFileSync(join(ROOT, 'actions', action, 'dist', 'index.cjs'), 'utf8');
+      // Every package whose code is in the bundle (esbuild names each module's path in a comment) is listed.
+      const packages = new Set([...bundled.matchAll(/^\/\/ node_modules\/((?:@[^/\n]+\/)?[^/\n]+)\//gm)].map((m) => m[1]!));
+      expect(packages.size).toBeGreaterThan(0);
+      for (const name of packages) expect(licenses, name).toMatch(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}@\\S+ \\(.+\\)$`, 'm'));
+      expect(licenses).toContain('@actions/core@');
+      expect(licenses).toMatch(/Permission is hereby granted, free of charge/); // the license texts themselves
+      const attrs = spawnSync('git', ['check-attr', 'linguist-generated', 'diff', '--', `actions/${action}/dist/index.cjs`, `actions/${action}/dist/licenses.txt`], { cwd: ROOT, encoding: 'utf8' }).stdout;
+      expect(attrs).toContain(`actions/${action}/dist/index.cjs: linguist-generated: true`);
+      expect(attrs).toContain(`actions/${action}/dist/index.cjs: diff: unset`);
+      expect(attrs).toContain(`actions/${action}/dist/licenses.txt: linguist-generated: true`);
+    });
+
     it(`${action}: action.yml has an author, branding, a typed failure-reason and says every input's default`, () => {
       const s = spec(action);
       expect(s.author).toBeTruthy();
@@ -61,4 +76,19 @@ describe('action bundles', () => {
       }
     });
   }
+
+  it('dependabot keeps the pinned GitHub actions and the npm packages current, weekly and grouped', () => {
+    const config = parseYaml(readFileSync(join(ROOT, '.github', 'dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string }; groups?: Record<string, { patterns?: string[] }> }[];
+    };
+    expect(config.version).toBe(2);
+    const ecosystems = config.updates.map((u) => u['package-ecosystem']).sort();
+    expect(ecosystems).toEqual(['github-actions', 'npm']);
+    for (const u of config.updates) {
+      expect(u.directory).toBe('/');
+      expect(u.schedule.interval).toBe('weekly');
+      expect(Object.keys(u.groups ?? {}).length, u['package-ecosystem']).toBeGreaterThan(0);
+    }
+  });
 });
