@@ -37,7 +37,7 @@ var require_tunnel = __commonJS({
     var tls = require("tls");
     var http3 = require("http");
     var https3 = require("https");
-    var events = require("events");
+    var events2 = require("events");
     var assert = require("assert");
     var util = require("util");
     exports2.httpOverHttp = httpOverHttp2;
@@ -89,7 +89,7 @@ var require_tunnel = __commonJS({
         self.removeSocket(socket);
       });
     }
-    util.inherits(TunnelingAgent, events.EventEmitter);
+    util.inherits(TunnelingAgent, events2.EventEmitter);
     TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
       var self = this;
       var options = mergeOptions({ request: req }, self.options, toOptions(host, port, localAddress));
@@ -1068,14 +1068,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path4 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path && path[0] !== "/") {
-          path = `/${path}`;
+        if (path4 && path4[0] !== "/") {
+          path4 = `/${path4}`;
         }
-        return new URL(`${origin}${path}`);
+        return new URL(`${origin}${path4}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1526,39 +1526,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path, origin }
+          request: { method, path: path4, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path);
+        debuglog("sending request to %s %s/%s", method, origin, path4);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path, origin },
+          request: { method, path: path4, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path,
+          path4,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path, origin }
+          request: { method, path: path4, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path);
+        debuglog("trailers received from %s %s/%s", method, origin, path4);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path, origin },
+          request: { method, path: path4, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path,
+          path4,
           error2.message
         );
       });
@@ -1607,9 +1607,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path, origin }
+            request: { method, path: path4, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path);
+          debuglog("sending request to %s %s/%s", method, origin, path4);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1672,7 +1672,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path,
+        path: path4,
         method,
         body,
         headers,
@@ -1687,11 +1687,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path !== "string") {
+        if (typeof path4 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path[0] !== "/" && !(path.startsWith("http://") || path.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path)) {
+        } else if (invalidPathRegex.test(path4)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1757,7 +1757,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path, query) : path;
+        this.path = query ? buildURL(path4, query) : path4;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2043,8 +2043,8 @@ var require_request = __commonJS({
 var require_dispatcher = __commonJS({
   "node_modules/undici/lib/dispatcher/dispatcher.js"(exports2, module2) {
     "use strict";
-    var EventEmitter = require("node:events");
-    var Dispatcher = class extends EventEmitter {
+    var EventEmitter2 = require("node:events");
+    var Dispatcher = class extends EventEmitter2 {
       dispatch() {
         throw new Error("not implemented");
       }
@@ -2154,9 +2154,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2194,12 +2194,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4466,8 +4466,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5779,7 +5779,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5854,7 +5854,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5949,11 +5949,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5976,10 +5976,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5996,7 +5996,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6176,7 +6176,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6198,7 +6198,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6234,13 +6234,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6450,7 +6450,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path, host, upgrade, blocking, reset } = request;
+      const { method, path: path4, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6531,7 +6531,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path} HTTP/1.1\r
+      let header2 = `${method} ${path4} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -6718,12 +6718,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7060,7 +7060,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7157,7 +7157,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path;
+      headers[HTTP2_HEADER_PATH] = path4;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7393,12 +7393,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7510,9 +7510,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path = search ? `${pathname}${search}` : pathname;
+        const path4 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path;
+        this.opts.path = path4;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7877,16 +7877,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request = requests[i2];
@@ -7897,7 +7897,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7948,7 +7948,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7960,7 +7960,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8296,8 +8296,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -8751,10 +8751,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path = "/",
+          path: path4 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path;
+        opts.path = origin + path4;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -9566,7 +9566,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9579,7 +9579,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9598,7 +9598,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9685,18 +9685,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9953,9 +9953,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10178,9 +10178,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10465,9 +10465,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10559,9 +10559,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10726,20 +10726,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path) {
-      if (typeof path !== "string") {
-        return path;
+    function safeUrl(path4) {
+      if (typeof path4 !== "string") {
+        return path4;
       }
-      const pathSegments = path.split("?");
+      const pathSegments = path4.split("?");
       if (pathSegments.length !== 2) {
-        return path;
+        return path4;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path);
+    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path4);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10761,7 +10761,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path }) => matchValue(safeUrl(path), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10799,9 +10799,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path, method, body, headers, query } = opts;
+      const { path: path4, method, body, headers, query } = opts;
       return {
-        path,
+        path: path4,
         method,
         body,
         headers,
@@ -11107,7 +11107,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify3 } = require("node:util");
+    var { promisify } = require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11147,7 +11147,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify3(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11160,7 +11160,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify3 } = require("node:util");
+    var { promisify } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11200,7 +11200,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify3(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11264,10 +11264,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path,
+            Path: path4,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -12030,10 +12030,10 @@ var require_headers = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
-          const delimiter = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter2 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter}${value}`
+            value: `${exists2.value}${delimiter2}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -14424,7 +14424,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14500,7 +14500,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14543,7 +14543,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14948,7 +14948,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = require("node:util");
-    var { StringDecoder } = require("string_decoder");
+    var { StringDecoder: StringDecoder3 } = require("string_decoder");
     var { btoa } = require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -15039,7 +15039,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder3("latin1");
           for (const chunk of bytes) {
             dataURL += btoa(decoder.write(chunk));
           }
@@ -15068,7 +15068,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder3("latin1");
           for (const chunk of bytes) {
             binaryString += decoder.write(chunk);
           }
@@ -16146,9 +16146,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path) {
-      for (let i2 = 0; i2 < path.length; ++i2) {
-        const code = path.charCodeAt(i2);
+    function validateCookiePath(path4) {
+      for (let i2 = 0; i2 < path4.length; ++i2) {
+        const code = path4.charCodeAt(i2);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -18284,8 +18284,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module2.exports = {
@@ -19068,11 +19068,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path = opts.path;
+          let path4 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path = `/${path}`;
+            path4 = `/${path4}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path);
+          url = new URL(util.parseOrigin(url).origin + path4);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19234,19 +19234,19 @@ function issueFileCommand(command, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+  const delimiter2 = `ghadelimiter_${crypto.randomUUID()}`;
   const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+  if (key.includes(delimiter2)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter2}"`);
   }
-  if (convertedValue.includes(delimiter)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+  if (convertedValue.includes(delimiter2)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter2}"`);
   }
-  return `${key}<<${delimiter}${os2.EOL}${convertedValue}${os2.EOL}${delimiter}`;
+  return `${key}<<${delimiter2}${os2.EOL}${convertedValue}${os2.EOL}${delimiter2}`;
 }
 
 // node_modules/@actions/core/lib/core.js
-var os4 = __toESM(require("os"), 1);
+var os5 = __toESM(require("os"), 1);
 
 // node_modules/@actions/http-client/lib/index.js
 var http = __toESM(require("http"), 1);
@@ -19330,11 +19330,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19350,7 +19350,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19423,26 +19423,26 @@ var HttpClientResponse = class {
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
           output = Buffer.concat([output, chunk]);
         });
         this.message.on("end", () => {
-          resolve3(output.toString());
+          resolve4(output.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk) => {
           chunks.push(chunk);
         });
         this.message.on("end", () => {
-          resolve3(Buffer.concat(chunks));
+          resolve4(Buffer.concat(chunks));
         });
       }));
     });
@@ -19645,14 +19645,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve3(res);
+            resolve4(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19896,12 +19896,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
+      return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -19909,7 +19909,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve3(response);
+          resolve4(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -19948,7 +19948,7 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve3(response);
+          resolve4(response);
         }
       }));
     });
@@ -19959,11 +19959,11 @@ var lowercaseKeys = (obj2) => Object.keys(obj2).reduce((c, k) => (c[k.toLowerCas
 // node_modules/@actions/http-client/lib/auth.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19979,7 +19979,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20010,11 +20010,11 @@ var BearerCredentialHandler = class {
 // node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -20030,7 +20030,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20099,11 +20099,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -20119,7 +20119,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20382,27 +20382,28 @@ var summary = _summary;
 // node_modules/@actions/core/lib/platform.js
 var import_os2 = __toESM(require("os"), 1);
 
-// node_modules/@actions/io/lib/io-util.js
-var fs2 = __toESM(require("fs"), 1);
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises;
-var IS_WINDOWS = process.platform === "win32";
-var READONLY = fs2.constants.O_RDONLY;
+// node_modules/@actions/exec/lib/exec.js
+var import_string_decoder = require("string_decoder");
 
 // node_modules/@actions/exec/lib/toolrunner.js
-var IS_WINDOWS2 = process.platform === "win32";
+var os3 = __toESM(require("os"), 1);
+var events = __toESM(require("events"), 1);
+var child = __toESM(require("child_process"), 1);
+var path3 = __toESM(require("path"), 1);
 
-// node_modules/@actions/core/lib/platform.js
-var platform = import_os2.default.platform();
-var arch = import_os2.default.arch();
+// node_modules/@actions/io/lib/io.js
+var path2 = __toESM(require("path"), 1);
 
-// node_modules/@actions/core/lib/core.js
+// node_modules/@actions/io/lib/io-util.js
+var fs2 = __toESM(require("fs"), 1);
+var path = __toESM(require("path"), 1);
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -20418,7 +20419,747 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises;
+var IS_WINDOWS = process.platform === "win32";
+var READONLY = fs2.constants.O_RDONLY;
+function exists(fsPath) {
+  return __awaiter5(this, void 0, void 0, function* () {
+    try {
+      yield stat(fsPath);
+    } catch (err) {
+      if (err.code === "ENOENT") {
+        return false;
+      }
+      throw err;
+    }
+    return true;
+  });
+}
+function isRooted(p) {
+  p = normalizeSeparators(p);
+  if (!p) {
+    throw new Error('isRooted() parameter "p" cannot be empty');
+  }
+  if (IS_WINDOWS) {
+    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
+  }
+  return p.startsWith("/");
+}
+function tryGetExecutablePath(filePath, extensions) {
+  return __awaiter5(this, void 0, void 0, function* () {
+    let stats = void 0;
+    try {
+      stats = yield stat(filePath);
+    } catch (err) {
+      if (err.code !== "ENOENT") {
+        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+      }
+    }
+    if (stats && stats.isFile()) {
+      if (IS_WINDOWS) {
+        const upperExt = path.extname(filePath).toUpperCase();
+        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
+          return filePath;
+        }
+      } else {
+        if (isUnixExecutable(stats)) {
+          return filePath;
+        }
+      }
+    }
+    const originalFilePath = filePath;
+    for (const extension of extensions) {
+      filePath = originalFilePath + extension;
+      stats = void 0;
+      try {
+        stats = yield stat(filePath);
+      } catch (err) {
+        if (err.code !== "ENOENT") {
+          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+        }
+      }
+      if (stats && stats.isFile()) {
+        if (IS_WINDOWS) {
+          try {
+            const directory = path.dirname(filePath);
+            const upperName = path.basename(filePath).toUpperCase();
+            for (const actualName of yield readdir(directory)) {
+              if (upperName === actualName.toUpperCase()) {
+                filePath = path.join(directory, actualName);
+                break;
+              }
+            }
+          } catch (err) {
+            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+          }
+          return filePath;
+        } else {
+          if (isUnixExecutable(stats)) {
+            return filePath;
+          }
+        }
+      }
+    }
+    return "";
+  });
+}
+function normalizeSeparators(p) {
+  p = p || "";
+  if (IS_WINDOWS) {
+    p = p.replace(/\//g, "\\");
+    return p.replace(/\\\\+/g, "\\");
+  }
+  return p.replace(/\/\/+/g, "/");
+}
+function isUnixExecutable(stats) {
+  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
+}
+
+// node_modules/@actions/io/lib/io.js
+var __awaiter6 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve4, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function which(tool, check) {
+  return __awaiter6(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    if (check) {
+      const result = yield which(tool, false);
+      if (!result) {
+        if (IS_WINDOWS) {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+        } else {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+        }
+      }
+      return result;
+    }
+    const matches = yield findInPath(tool);
+    if (matches && matches.length > 0) {
+      return matches[0];
+    }
+    return "";
+  });
+}
+function findInPath(tool) {
+  return __awaiter6(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    const extensions = [];
+    if (IS_WINDOWS && process.env["PATHEXT"]) {
+      for (const extension of process.env["PATHEXT"].split(path2.delimiter)) {
+        if (extension) {
+          extensions.push(extension);
+        }
+      }
+    }
+    if (isRooted(tool)) {
+      const filePath = yield tryGetExecutablePath(tool, extensions);
+      if (filePath) {
+        return [filePath];
+      }
+      return [];
+    }
+    if (tool.includes(path2.sep)) {
+      return [];
+    }
+    const directories = [];
+    if (process.env.PATH) {
+      for (const p of process.env.PATH.split(path2.delimiter)) {
+        if (p) {
+          directories.push(p);
+        }
+      }
+    }
+    const matches = [];
+    for (const directory of directories) {
+      const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
+      if (filePath) {
+        matches.push(filePath);
+      }
+    }
+    return matches;
+  });
+}
+
+// node_modules/@actions/exec/lib/toolrunner.js
+var import_timers = require("timers");
+var __awaiter7 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve4, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var IS_WINDOWS2 = process.platform === "win32";
+var ToolRunner = class extends events.EventEmitter {
+  constructor(toolPath, args, options) {
+    super();
+    if (!toolPath) {
+      throw new Error("Parameter 'toolPath' cannot be null or empty.");
+    }
+    this.toolPath = toolPath;
+    this.args = args || [];
+    this.options = options || {};
+  }
+  _debug(message) {
+    if (this.options.listeners && this.options.listeners.debug) {
+      this.options.listeners.debug(message);
+    }
+  }
+  _getCommandString(options, noPrefix) {
+    const toolPath = this._getSpawnFileName();
+    const args = this._getSpawnArgs(options);
+    let cmd = noPrefix ? "" : "[command]";
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        cmd += toolPath;
+        for (const a of args) {
+          cmd += ` ${a}`;
+        }
+      } else if (options.windowsVerbatimArguments) {
+        cmd += `"${toolPath}"`;
+        for (const a of args) {
+          cmd += ` ${a}`;
+        }
+      } else {
+        cmd += this._windowsQuoteCmdArg(toolPath);
+        for (const a of args) {
+          cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+        }
+      }
+    } else {
+      cmd += toolPath;
+      for (const a of args) {
+        cmd += ` ${a}`;
+      }
+    }
+    return cmd;
+  }
+  _processLineBuffer(data, strBuffer, onLine) {
+    try {
+      let s = strBuffer + data.toString();
+      let n = s.indexOf(os3.EOL);
+      while (n > -1) {
+        const line = s.substring(0, n);
+        onLine(line);
+        s = s.substring(n + os3.EOL.length);
+        n = s.indexOf(os3.EOL);
+      }
+      return s;
+    } catch (err) {
+      this._debug(`error processing line. Failed with error ${err}`);
+      return "";
+    }
+  }
+  _getSpawnFileName() {
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        return process.env["COMSPEC"] || "cmd.exe";
+      }
+    }
+    return this.toolPath;
+  }
+  _getSpawnArgs(options) {
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+        for (const a of this.args) {
+          argline += " ";
+          argline += options.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
+        }
+        argline += '"';
+        return [argline];
+      }
+    }
+    return this.args;
+  }
+  _endsWith(str3, end) {
+    return str3.endsWith(end);
+  }
+  _isCmdFile() {
+    const upperToolPath = this.toolPath.toUpperCase();
+    return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
+  }
+  _windowsQuoteCmdArg(arg) {
+    if (!this._isCmdFile()) {
+      return this._uvQuoteCmdArg(arg);
+    }
+    if (!arg) {
+      return '""';
+    }
+    const cmdSpecialChars = [
+      " ",
+      "	",
+      "&",
+      "(",
+      ")",
+      "[",
+      "]",
+      "{",
+      "}",
+      "^",
+      "=",
+      ";",
+      "!",
+      "'",
+      "+",
+      ",",
+      "`",
+      "~",
+      "|",
+      "<",
+      ">",
+      '"'
+    ];
+    let needsQuotes = false;
+    for (const char of arg) {
+      if (cmdSpecialChars.some((x2) => x2 === char)) {
+        needsQuotes = true;
+        break;
+      }
+    }
+    if (!needsQuotes) {
+      return arg;
+    }
+    let reverse = '"';
+    let quoteHit = true;
+    for (let i2 = arg.length; i2 > 0; i2--) {
+      reverse += arg[i2 - 1];
+      if (quoteHit && arg[i2 - 1] === "\\") {
+        reverse += "\\";
+      } else if (arg[i2 - 1] === '"') {
+        quoteHit = true;
+        reverse += '"';
+      } else {
+        quoteHit = false;
+      }
+    }
+    reverse += '"';
+    return reverse.split("").reverse().join("");
+  }
+  _uvQuoteCmdArg(arg) {
+    if (!arg) {
+      return '""';
+    }
+    if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
+      return arg;
+    }
+    if (!arg.includes('"') && !arg.includes("\\")) {
+      return `"${arg}"`;
+    }
+    let reverse = '"';
+    let quoteHit = true;
+    for (let i2 = arg.length; i2 > 0; i2--) {
+      reverse += arg[i2 - 1];
+      if (quoteHit && arg[i2 - 1] === "\\") {
+        reverse += "\\";
+      } else if (arg[i2 - 1] === '"') {
+        quoteHit = true;
+        reverse += "\\";
+      } else {
+        quoteHit = false;
+      }
+    }
+    reverse += '"';
+    return reverse.split("").reverse().join("");
+  }
+  _cloneExecOptions(options) {
+    options = options || {};
+    const result = {
+      cwd: options.cwd || process.cwd(),
+      env: options.env || process.env,
+      silent: options.silent || false,
+      windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+      failOnStdErr: options.failOnStdErr || false,
+      ignoreReturnCode: options.ignoreReturnCode || false,
+      delay: options.delay || 1e4
+    };
+    result.outStream = options.outStream || process.stdout;
+    result.errStream = options.errStream || process.stderr;
+    return result;
+  }
+  _getSpawnOptions(options, toolPath) {
+    options = options || {};
+    const result = {};
+    result.cwd = options.cwd;
+    result.env = options.env;
+    result["windowsVerbatimArguments"] = options.windowsVerbatimArguments || this._isCmdFile();
+    if (options.windowsVerbatimArguments) {
+      result.argv0 = `"${toolPath}"`;
+    }
+    return result;
+  }
+  /**
+   * Exec a tool.
+   * Output will be streamed to the live console.
+   * Returns promise with return code
+   *
+   * @param     tool     path to tool to exec
+   * @param     options  optional exec options.  See ExecOptions
+   * @returns   number
+   */
+  exec() {
+    return __awaiter7(this, void 0, void 0, function* () {
+      if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
+        this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+      }
+      this.toolPath = yield which(this.toolPath, true);
+      return new Promise((resolve4, reject) => __awaiter7(this, void 0, void 0, function* () {
+        this._debug(`exec tool: ${this.toolPath}`);
+        this._debug("arguments:");
+        for (const arg of this.args) {
+          this._debug(`   ${arg}`);
+        }
+        const optionsNonNull = this._cloneExecOptions(this.options);
+        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os3.EOL);
+        }
+        const state = new ExecState(optionsNonNull, this.toolPath);
+        state.on("debug", (message) => {
+          this._debug(message);
+        });
+        if (this.options.cwd && !(yield exists(this.options.cwd))) {
+          return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+        }
+        const fileName = this._getSpawnFileName();
+        const cp = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+        let stdbuffer = "";
+        if (cp.stdout) {
+          cp.stdout.on("data", (data) => {
+            if (this.options.listeners && this.options.listeners.stdout) {
+              this.options.listeners.stdout(data);
+            }
+            if (!optionsNonNull.silent && optionsNonNull.outStream) {
+              optionsNonNull.outStream.write(data);
+            }
+            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+              if (this.options.listeners && this.options.listeners.stdline) {
+                this.options.listeners.stdline(line);
+              }
+            });
+          });
+        }
+        let errbuffer = "";
+        if (cp.stderr) {
+          cp.stderr.on("data", (data) => {
+            state.processStderr = true;
+            if (this.options.listeners && this.options.listeners.stderr) {
+              this.options.listeners.stderr(data);
+            }
+            if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
+              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
+              s.write(data);
+            }
+            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+              if (this.options.listeners && this.options.listeners.errline) {
+                this.options.listeners.errline(line);
+              }
+            });
+          });
+        }
+        cp.on("error", (err) => {
+          state.processError = err.message;
+          state.processExited = true;
+          state.processClosed = true;
+          state.CheckComplete();
+        });
+        cp.on("exit", (code) => {
+          state.processExitCode = code;
+          state.processExited = true;
+          this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+          state.CheckComplete();
+        });
+        cp.on("close", (code) => {
+          state.processExitCode = code;
+          state.processExited = true;
+          state.processClosed = true;
+          this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+          state.CheckComplete();
+        });
+        state.on("done", (error2, exitCode) => {
+          if (stdbuffer.length > 0) {
+            this.emit("stdline", stdbuffer);
+          }
+          if (errbuffer.length > 0) {
+            this.emit("errline", errbuffer);
+          }
+          cp.removeAllListeners();
+          if (error2) {
+            reject(error2);
+          } else {
+            resolve4(exitCode);
+          }
+        });
+        if (this.options.input) {
+          if (!cp.stdin) {
+            throw new Error("child process missing stdin");
+          }
+          cp.stdin.end(this.options.input);
+        }
+      }));
+    });
+  }
+};
+function argStringToArray(argString) {
+  const args = [];
+  let inQuotes = false;
+  let escaped = false;
+  let arg = "";
+  function append(c) {
+    if (escaped && c !== '"') {
+      arg += "\\";
+    }
+    arg += c;
+    escaped = false;
+  }
+  for (let i2 = 0; i2 < argString.length; i2++) {
+    const c = argString.charAt(i2);
+    if (c === '"') {
+      if (!escaped) {
+        inQuotes = !inQuotes;
+      } else {
+        append(c);
+      }
+      continue;
+    }
+    if (c === "\\" && escaped) {
+      append(c);
+      continue;
+    }
+    if (c === "\\" && inQuotes) {
+      escaped = true;
+      continue;
+    }
+    if (c === " " && !inQuotes) {
+      if (arg.length > 0) {
+        args.push(arg);
+        arg = "";
+      }
+      continue;
+    }
+    append(c);
+  }
+  if (arg.length > 0) {
+    args.push(arg.trim());
+  }
+  return args;
+}
+var ExecState = class _ExecState extends events.EventEmitter {
+  constructor(options, toolPath) {
+    super();
+    this.processClosed = false;
+    this.processError = "";
+    this.processExitCode = 0;
+    this.processExited = false;
+    this.processStderr = false;
+    this.delay = 1e4;
+    this.done = false;
+    this.timeout = null;
+    if (!toolPath) {
+      throw new Error("toolPath must not be empty");
+    }
+    this.options = options;
+    this.toolPath = toolPath;
+    if (options.delay) {
+      this.delay = options.delay;
+    }
+  }
+  CheckComplete() {
+    if (this.done) {
+      return;
+    }
+    if (this.processClosed) {
+      this._setResult();
+    } else if (this.processExited) {
+      this.timeout = (0, import_timers.setTimeout)(_ExecState.HandleTimeout, this.delay, this);
+    }
+  }
+  _debug(message) {
+    this.emit("debug", message);
+  }
+  _setResult() {
+    let error2;
+    if (this.processExited) {
+      if (this.processError) {
+        error2 = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+      } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+        error2 = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+      } else if (this.processStderr && this.options.failOnStdErr) {
+        error2 = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+      }
+    }
+    if (this.timeout) {
+      clearTimeout(this.timeout);
+      this.timeout = null;
+    }
+    this.done = true;
+    this.emit("done", error2, this.processExitCode);
+  }
+  static HandleTimeout(state) {
+    if (state.done) {
+      return;
+    }
+    if (!state.processClosed && state.processExited) {
+      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+      state._debug(message);
+    }
+    state._setResult();
+  }
+};
+
+// node_modules/@actions/exec/lib/exec.js
+var __awaiter8 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve4, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function exec(commandLine, args, options) {
+  return __awaiter8(this, void 0, void 0, function* () {
+    const commandArgs = argStringToArray(commandLine);
+    if (commandArgs.length === 0) {
+      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+    }
+    const toolPath = commandArgs[0];
+    args = commandArgs.slice(1).concat(args || []);
+    const runner = new ToolRunner(toolPath, args, options);
+    return runner.exec();
+  });
+}
+function getExecOutput(commandLine, args, options) {
+  return __awaiter8(this, void 0, void 0, function* () {
+    var _a2, _b2;
+    let stdout = "";
+    let stderr = "";
+    const stdoutDecoder = new import_string_decoder.StringDecoder("utf8");
+    const stderrDecoder = new import_string_decoder.StringDecoder("utf8");
+    const originalStdoutListener = (_a2 = options === null || options === void 0 ? void 0 : options.listeners) === null || _a2 === void 0 ? void 0 : _a2.stdout;
+    const originalStdErrListener = (_b2 = options === null || options === void 0 ? void 0 : options.listeners) === null || _b2 === void 0 ? void 0 : _b2.stderr;
+    const stdErrListener = (data) => {
+      stderr += stderrDecoder.write(data);
+      if (originalStdErrListener) {
+        originalStdErrListener(data);
+      }
+    };
+    const stdOutListener = (data) => {
+      stdout += stdoutDecoder.write(data);
+      if (originalStdoutListener) {
+        originalStdoutListener(data);
+      }
+    };
+    const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+    stdout += stdoutDecoder.end();
+    stderr += stderrDecoder.end();
+    return {
+      exitCode,
+      stdout,
+      stderr
+    };
+  });
+}
+
+// node_modules/@actions/core/lib/platform.js
+var platform = import_os2.default.platform();
+var arch = import_os2.default.arch();
+
+// node_modules/@actions/core/lib/core.js
+var __awaiter9 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve4, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -20446,7 +21187,7 @@ function setOutput(name, value) {
   if (filePath) {
     return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
   }
-  process.stdout.write(os4.EOL);
+  process.stdout.write(os5.EOL);
   issueCommand("set-output", { name }, toCommandValue(value));
 }
 function setFailed(message) {
@@ -20463,7 +21204,7 @@ function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 function info(message) {
-  process.stdout.write(message + os4.EOL);
+  process.stdout.write(message + os5.EOL);
 }
 function startGroup(name) {
   issue("group", name);
@@ -20472,7 +21213,7 @@ function endGroup() {
   issue("endgroup");
 }
 function group(name, fn) {
-  return __awaiter5(this, void 0, void 0, function* () {
+  return __awaiter9(this, void 0, void 0, function* () {
     startGroup(name);
     let result;
     try {
@@ -20484,9 +21225,98 @@ function group(name, fn) {
   });
 }
 function getIDToken(aud) {
-  return __awaiter5(this, void 0, void 0, function* () {
+  return __awaiter9(this, void 0, void 0, function* () {
     return yield OidcClient.getIDToken(aud);
   });
+}
+
+// actions/common/src/inputs.ts
+var import_node_fs = require("node:fs");
+var InputError = class extends Error {
+  name = "InputError";
+};
+function optionalInput(get, name) {
+  return get(name).trim() || void 0;
+}
+function requiredInput(get, name, what) {
+  const value = optionalInput(get, name);
+  if (value === void 0) throw new InputError(`${name}: required (${what})`);
+  return value;
+}
+function listInput(value, options = {}) {
+  return value.split(options.commas ? /[\n,]/ : "\n").map((s) => s.trim()).filter((s) => s !== "" && !s.startsWith("#"));
+}
+function booleanInput(name, value, fallback = false) {
+  const v = value.trim().toLowerCase();
+  if (v === "") return fallback;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new InputError(`${name}: expected true or false, got "${value}"`);
+}
+function checkInput(name, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const message = err.message;
+    throw new InputError(message.startsWith(`${name}:`) ? message : `${name}: ${message}`);
+  }
+}
+function readableFile(name, path4) {
+  try {
+    (0, import_node_fs.accessSync)(path4, import_node_fs.constants.R_OK);
+    if (!(0, import_node_fs.statSync)(path4).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+  } catch (err) {
+    throw new InputError(`${name}: cannot read ${path4}: ${err.code ?? err.message}`);
+  }
+  return path4;
+}
+
+// actions/common/src/harness.ts
+var messageOf = (err) => err instanceof Error ? err.message : String(err);
+async function runAction(def) {
+  const started = Date.now();
+  const finished = { elapsedMs: 0 };
+  try {
+    finished.inputs = def.inputs();
+    finished.result = await def.run(finished.inputs);
+    const failure = def.failureOf?.(finished.result);
+    if (failure) finished.failure = failure;
+  } catch (err) {
+    const partial = def.resultOf?.(err);
+    if (partial !== void 0) finished.result = partial;
+    finished.failure = { reason: err instanceof InputError ? "input" : def.reasonOf?.(err) ?? "error", message: messageOf(err) };
+  } finally {
+    finished.elapsedMs = Date.now() - started;
+    let given = {};
+    try {
+      given = def.outputsOf(finished.result, finished.inputs);
+    } catch (err) {
+      warning(`could not compute the outputs: ${messageOf(err)}`);
+    }
+    for (const name of def.outputs) setOutput(name, name === "failure-reason" ? finished.failure?.reason ?? "" : given[name] ?? "");
+    try {
+      await summary.addRaw(def.summary(finished)).write();
+    } catch (err) {
+      warning(`could not write the job summary: ${messageOf(err)}`);
+    }
+    if (finished.failure) setFailed(def.annotation ? def.annotation(finished.failure) : finished.failure.message);
+  }
+  return finished;
+}
+function phaseTagger(reasonOf) {
+  return (name, fn) => group(name, async () => {
+    try {
+      return await fn();
+    } catch (err) {
+      const reason = reasonOf(name);
+      if (reason && err && typeof err === "object" && !("failureReason" in err)) Object.assign(err, { failureReason: reason });
+      throw err;
+    }
+  });
+}
+function taggedReason(err) {
+  return err && typeof err === "object" && "failureReason" in err ? err.failureReason : void 0;
 }
 
 // actions/common/src/yc-auth.ts
@@ -20628,18 +21458,83 @@ async function getYcIamToken(inputs, deps) {
   }
 }
 
+// actions/common/src/runner-context.ts
+var trimmed = (value) => value?.trim() || void 0;
+function runnerContext(env = process.env) {
+  const apiUrl = (trimmed(env.GITHUB_API_URL) ?? "https://api.github.com").replace(/\/+$/, "");
+  const serverUrl = (trimmed(env.GITHUB_SERVER_URL) ?? "https://github.com").replace(/\/+$/, "");
+  const repository = trimmed(env.GITHUB_REPOSITORY);
+  const runId = trimmed(env.GITHUB_RUN_ID);
+  const value = (key, v) => v === void 0 ? {} : { [key]: v };
+  return {
+    apiUrl,
+    serverUrl,
+    ...value("repository", repository),
+    ...value("sha", trimmed(env.GITHUB_SHA)),
+    ...value("runId", runId),
+    ...value("runAttempt", trimmed(env.GITHUB_RUN_ATTEMPT)),
+    ...value("workflowRef", trimmed(env.GITHUB_WORKFLOW_REF)),
+    ...value("runUrl", repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : void 0),
+    workspace: trimmed(env.GITHUB_WORKSPACE) ?? process.cwd(),
+    ...value("eventPath", trimmed(env.GITHUB_EVENT_PATH))
+  };
+}
+
 // actions/build-image/src/build-and-push.ts
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 
 // actions/build-image/src/oci/layer.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_path2 = require("node:path");
 
 // actions/build-image/src/elf-deps.ts
-var import_node_child_process = require("node:child_process");
-var import_node_fs = require("node:fs");
-var import_node_util = require("node:util");
-var execFileAsync = (0, import_node_util.promisify)(import_node_child_process.execFile);
+var import_node_fs2 = require("node:fs");
+
+// actions/common/src/exec.ts
+var import_node_string_decoder = require("node:string_decoder");
+var ProgramNotFoundError = class extends Error {
+  name = "ProgramNotFoundError";
+};
+async function runProgram(command, args, o = {}) {
+  const out = o.onLine ? lineSplitter((line) => o.onLine(line, "stdout")) : void 0;
+  const err = o.onLine ? lineSplitter((line) => o.onLine(line, "stderr")) : void 0;
+  const env = Object.fromEntries(Object.entries(o.env ?? process.env).filter((e) => e[1] !== void 0));
+  try {
+    const r = await getExecOutput(command, args, {
+      ...o.cwd ? { cwd: o.cwd } : {},
+      env,
+      silent: true,
+      ignoreReturnCode: true,
+      ...out && err ? { listeners: { stdout: (d) => out.push(d), stderr: (d) => err.push(d) } } : {}
+    });
+    out?.end();
+    err?.end();
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  } catch (error2) {
+    const message = error2.message;
+    if (/Unable to locate executable file|ENOENT|EACCES/.test(message)) throw new ProgramNotFoundError(`${command}: ${message.replace(/\. Please verify.*$/s, "")}`);
+    throw error2;
+  }
+}
+function lineSplitter(onLine) {
+  const decoder = new import_node_string_decoder.StringDecoder("utf8");
+  let rest = "";
+  return {
+    push(chunk) {
+      rest += decoder.write(chunk);
+      const parts = rest.split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) onLine(p);
+    },
+    end() {
+      rest += decoder.end();
+      if (rest) onLine(rest);
+      rest = "";
+    }
+  };
+}
+
+// actions/build-image/src/elf-deps.ts
 function parseLddOutput(output, binary) {
   const libs = /* @__PURE__ */ new Map();
   const missing = [];
@@ -20659,17 +21554,19 @@ function parseLddOutput(output, binary) {
   return [...libs.values()].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }
 async function resolveSharedLibraries(binary) {
-  let stdout;
+  let r;
   try {
-    ({ stdout } = await execFileAsync("ldd", [binary], { encoding: "utf8", timeout: 3e4, env: { ...process.env, LC_ALL: "C" } }));
+    r = await runProgram("ldd", [binary], { env: { ...process.env, LC_ALL: "C" } });
   } catch (err) {
-    const e = err;
-    if (e.code === "ENOENT") throw new Error(`cannot resolve the shared libraries of ${binary}: ldd is not installed`);
-    if (e.stdout && /not a dynamic executable|statically linked/.test(`${e.stdout}${e.stderr ?? ""}`)) return [];
-    if (e.stderr && /not a dynamic executable/.test(e.stderr)) return [];
-    throw new Error(`ldd ${binary} failed: ${(e.stderr ?? e.message).trim()}`);
+    if (err instanceof ProgramNotFoundError) throw new Error(`cannot resolve the shared libraries of ${binary}: ldd is not installed`);
+    throw err;
   }
-  return parseLddOutput(stdout, binary).map((lib) => ({ path: lib.path, source: (0, import_node_fs.realpathSync)(lib.path) }));
+  if (r.exitCode !== 0) {
+    if (/not a dynamic executable|statically linked/.test(`${r.stdout}${r.stderr}`)) return [];
+    throw new Error(`ldd ${binary} failed: ${(r.stderr || `exit code ${r.exitCode}`).trim()}`);
+  }
+  const stdout = r.stdout;
+  return parseLddOutput(stdout, binary).map((lib) => ({ path: lib.path, source: (0, import_node_fs2.realpathSync)(lib.path) }));
 }
 
 // actions/build-image/src/oci/gzip.ts
@@ -21287,8 +22184,8 @@ var GzipPool = class {
     }
   }
   compress(data, level) {
-    return new Promise((resolve3, reject) => {
-      this.queue.push({ data, level, job: { id: this.nextId++, resolve: resolve3, reject } });
+    return new Promise((resolve4, reject) => {
+      this.queue.push({ data, level, job: { id: this.nextId++, resolve: resolve4, reject } });
       this.pump();
     });
   }
@@ -21416,11 +22313,11 @@ function padding(size) {
   const rest = size % BLOCK;
   return rest === 0 ? Buffer.alloc(0) : Buffer.alloc(BLOCK - rest);
 }
-function splitUstar(path) {
-  if (Buffer.byteLength(path) <= 100) return ["", path];
-  for (let i2 = path.indexOf("/"); i2 !== -1; i2 = path.indexOf("/", i2 + 1)) {
-    const prefix = path.slice(0, i2);
-    const name = path.slice(i2 + 1);
+function splitUstar(path4) {
+  if (Buffer.byteLength(path4) <= 100) return ["", path4];
+  for (let i2 = path4.indexOf("/"); i2 !== -1; i2 = path4.indexOf("/", i2 + 1)) {
+    const prefix = path4.slice(0, i2);
+    const name = path4.slice(i2 + 1);
     if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100 && name !== "") return [prefix, name];
   }
   return void 0;
@@ -21438,19 +22335,19 @@ function comparePaths(a, b) {
 function tarChunks(entries) {
   const out = [];
   for (const e of entries) {
-    const path = e.type === "directory" ? `${e.path.replace(/\/+$/, "")}/` : e.path;
+    const path4 = e.type === "directory" ? `${e.path.replace(/\/+$/, "")}/` : e.path;
     const data = e.type === "file" ? e.data ?? new Uint8Array(0) : new Uint8Array(0);
     const linkname = e.type === "symlink" ? e.linkname ?? "" : "";
-    const split = splitUstar(path);
+    const split = splitUstar(path4);
     const pax = [];
-    if (!split) pax.push(paxRecord("path", path));
+    if (!split) pax.push(paxRecord("path", path4));
     if (Buffer.byteLength(linkname) > 100) pax.push(paxRecord("linkpath", linkname));
     if (pax.length > 0) {
       const body = Buffer.from(pax.join(""), "utf8");
-      const paxName = `PaxHeaders/${path.split("/").filter(Boolean).pop().slice(0, 80)}`;
+      const paxName = `PaxHeaders/${path4.split("/").filter(Boolean).pop().slice(0, 80)}`;
       out.push(header(paxName, "", "x", { mode: 420, uid: 0, gid: 0, mtime: e.mtime }, body.length, ""), body, padding(body.length));
     }
-    const [prefix, name] = split ?? ["", Buffer.from(path).subarray(0, 100).toString("utf8").replace(/\uFFFD+$/, "")];
+    const [prefix, name] = split ?? ["", Buffer.from(path4).subarray(0, 100).toString("utf8").replace(/\uFFFD+$/, "")];
     const typeflag = e.type === "file" ? "0" : e.type === "directory" ? "5" : "2";
     out.push(header(name, prefix, typeflag, e, data.length, Buffer.byteLength(linkname) > 100 ? "" : linkname));
     if (data.length > 0) out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength), padding(data.length));
@@ -21479,7 +22376,7 @@ async function layerEntries(layer, mtime, sources) {
     for (const lib of await resolveSharedLibraries(e.source.path)) {
       const p = rel(import_node_path2.posix.normalize(lib.path));
       if (byPath.has(p)) continue;
-      const mode2 = (0, import_node_fs2.statSync)(lib.source).mode & 493;
+      const mode2 = (0, import_node_fs3.statSync)(lib.source).mode & 493;
       byPath.set(p, { path: p, type: "file", mode: mode2, uid: 0, gid: 0, mtime, data: await sources.read({ kind: "host", path: lib.source }, lib.path) });
     }
   }
@@ -21501,8 +22398,8 @@ level-${level}`).digest("hex");
 }
 function readCache(dir, key) {
   try {
-    const ref = JSON.parse((0, import_node_fs2.readFileSync)((0, import_node_path2.join)(dir, "keys", key), "utf8"));
-    const data = (0, import_node_fs2.readFileSync)((0, import_node_path2.join)(dir, "blobs", ref.digest.replace(":", "-")));
+    const ref = JSON.parse((0, import_node_fs3.readFileSync)((0, import_node_path2.join)(dir, "keys", key), "utf8"));
+    const data = (0, import_node_fs3.readFileSync)((0, import_node_path2.join)(dir, "blobs", ref.digest.replace(":", "-")));
     return sha256(data) === ref.digest ? data : void 0;
   } catch {
     return void 0;
@@ -21510,12 +22407,12 @@ function readCache(dir, key) {
 }
 function writeCache(dir, key, digest, data) {
   try {
-    (0, import_node_fs2.mkdirSync)((0, import_node_path2.join)(dir, "keys"), { recursive: true });
-    (0, import_node_fs2.mkdirSync)((0, import_node_path2.join)(dir, "blobs"), { recursive: true });
+    (0, import_node_fs3.mkdirSync)((0, import_node_path2.join)(dir, "keys"), { recursive: true });
+    (0, import_node_fs3.mkdirSync)((0, import_node_path2.join)(dir, "blobs"), { recursive: true });
     const blob = (0, import_node_path2.join)(dir, "blobs", digest.replace(":", "-"));
-    (0, import_node_fs2.writeFileSync)(`${blob}.tmp${process.pid}`, data);
-    (0, import_node_fs2.renameSync)(`${blob}.tmp${process.pid}`, blob);
-    (0, import_node_fs2.writeFileSync)((0, import_node_path2.join)(dir, "keys", key), JSON.stringify({ digest }));
+    (0, import_node_fs3.writeFileSync)(`${blob}.tmp${process.pid}`, data);
+    (0, import_node_fs3.renameSync)(`${blob}.tmp${process.pid}`, blob);
+    (0, import_node_fs3.writeFileSync)((0, import_node_path2.join)(dir, "keys", key), JSON.stringify({ digest }));
   } catch {
   }
 }
@@ -21544,24 +22441,22 @@ async function buildLayer(layer, options) {
 }
 
 // actions/build-image/src/sources/reader.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var import_promises = require("node:fs/promises");
 var import_node_os3 = require("node:os");
 var import_node_path6 = require("node:path");
 
 // actions/build-image/src/sources/deb.ts
-var import_node_child_process2 = require("node:child_process");
 var import_node_crypto4 = require("node:crypto");
-var import_node_fs3 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path3 = require("node:path");
-var import_node_util2 = require("node:util");
 
 // actions/common/src/retry.ts
 function isRetryable(error2) {
   return typeof error2 === "object" && error2 !== null && error2.retryable === true;
 }
-var defaultSleep = (ms) => new Promise((resolve3) => setTimeout(resolve3, ms));
+var defaultSleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
 async function withRetry(fn, options = {}) {
   const attempts = Math.max(1, options.attempts ?? 4);
   const base = options.baseDelayMs ?? 500;
@@ -21581,7 +22476,6 @@ async function withRetry(fn, options = {}) {
 }
 
 // actions/build-image/src/sources/deb.ts
-var execFileAsync2 = (0, import_node_util2.promisify)(import_node_child_process2.execFile);
 var UPDATE_LOCK_COMMAND = "node scripts/update-runtime-lock.mjs";
 function defaultToolCacheDir(env = process.env) {
   if (env.PIPELINE_TOOL_CACHE) return env.PIPELINE_TOOL_CACHE;
@@ -21613,9 +22507,9 @@ ${lines.join("\n")}`);
 async function fetchDeb(pin, options) {
   const file = debCachePath(options.toolCacheDir, pin);
   try {
-    if (sha256Hex((0, import_node_fs3.readFileSync)(file)) === pin.sha256) return file;
+    if (sha256Hex((0, import_node_fs4.readFileSync)(file)) === pin.sha256) return file;
     options.log?.(`${file}: damaged (SHA-256 differs from the pin), downloading ${pin.name} again`);
-    (0, import_node_fs3.rmSync)(file, { force: true });
+    (0, import_node_fs4.rmSync)(file, { force: true });
   } catch {
   }
   const doFetch = options.fetch ?? ((url, init) => fetch(url, init));
@@ -21650,33 +22544,34 @@ async function fetchDeb(pin, options) {
       attempts.push({ url, sha256: sha2562 });
       continue;
     }
-    (0, import_node_fs3.mkdirSync)((0, import_node_path3.join)(options.toolCacheDir, "debs"), { recursive: true });
+    (0, import_node_fs4.mkdirSync)((0, import_node_path3.join)(options.toolCacheDir, "debs"), { recursive: true });
     const tmp = `${file}.tmp${process.pid}`;
-    (0, import_node_fs3.writeFileSync)(tmp, data);
-    (0, import_node_fs3.renameSync)(tmp, file);
+    (0, import_node_fs4.writeFileSync)(tmp, data);
+    (0, import_node_fs4.renameSync)(tmp, file);
     options.log?.(`${pin.name} ${pin.version}: downloaded ${data.length} bytes from ${url}, SHA-256 verified`);
     return file;
   }
   throw debDownloadError(pin, attempts, options.lockFile);
 }
 async function extractDeb(debFile, dest) {
+  let r;
   try {
-    await execFileAsync2("dpkg-deb", ["-x", debFile, dest], { timeout: 12e4 });
+    r = await runProgram("dpkg-deb", ["-x", debFile, dest]);
   } catch (err) {
-    const e = err;
-    if (e.code === "ENOENT") throw new Error("dpkg-deb is not installed: it extracts the pinned Debian packages (apt-get install dpkg)");
-    throw new Error(`dpkg-deb -x ${debFile} failed: ${(e.stderr || e.message).trim()}`);
+    if (err instanceof ProgramNotFoundError) throw new Error("dpkg-deb is not installed: it extracts the pinned Debian packages (apt-get install dpkg)");
+    throw err;
   }
+  if (r.exitCode !== 0) throw new Error(`dpkg-deb -x ${debFile} failed: ${(r.stderr || `exit code ${r.exitCode}`).trim()}`);
 }
 var realFs = {
   lstat: (p) => {
     try {
-      return (0, import_node_fs3.lstatSync)(p);
+      return (0, import_node_fs4.lstatSync)(p);
     } catch {
       return void 0;
     }
   },
-  readlink: (p) => (0, import_node_fs3.readlinkSync)(p)
+  readlink: (p) => (0, import_node_fs4.readlinkSync)(p)
 };
 function fileInPackage(root, file, label, fs3 = realFs) {
   const todo = file.split("/").filter((s) => s !== "" && s !== ".");
@@ -21688,12 +22583,12 @@ function fileInPackage(root, file, label, fs3 = realFs) {
       done.pop();
       continue;
     }
-    const path2 = (0, import_node_path3.join)(root, ...done, part);
-    const st = fs3.lstat(path2);
+    const path5 = (0, import_node_path3.join)(root, ...done, part);
+    const st = fs3.lstat(path5);
     if (!st) throw new Error(`${label} has no file ${file}${done.length > 0 || hops > 0 ? ` (/${[...done, part].join("/")} does not exist in the package)` : ""}`);
     if (st.isSymbolicLink()) {
       if (++hops > 40) throw new Error(`${label}: ${file}: too many levels of symbolic links`);
-      const target = fs3.readlink(path2);
+      const target = fs3.readlink(path5);
       if (target.startsWith("/")) done.length = 0;
       todo.unshift(...target.split("/").filter((s) => s !== "" && s !== "."));
       continue;
@@ -21701,13 +22596,13 @@ function fileInPackage(root, file, label, fs3 = realFs) {
     if (todo.length > 0 && !st.isDirectory()) throw new Error(`${label} has no file ${file} (/${[...done, part].join("/")} is not a directory)`);
     done.push(part);
   }
-  const path = (0, import_node_path3.join)(root, ...done);
-  if (!fs3.lstat(path)?.isFile()) throw new Error(`${label}: ${file} is not a regular file`);
-  return path;
+  const path4 = (0, import_node_path3.join)(root, ...done);
+  if (!fs3.lstat(path4)?.isFile()) throw new Error(`${label}: ${file} is not a regular file`);
+  return path4;
 }
 
 // actions/build-image/src/sources/lock.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var LockError = class extends Error {
   name = "LockError";
 };
@@ -21778,7 +22673,7 @@ function parseLock(raw, file) {
 function loadLock(file) {
   let text;
   try {
-    text = (0, import_node_fs4.readFileSync)(file, "utf8");
+    text = (0, import_node_fs5.readFileSync)(file, "utf8");
   } catch (err) {
     throw new LockError(`cannot read the lock file ${file}: ${err.code ?? err.message}`);
   }
@@ -21792,7 +22687,7 @@ function loadLock(file) {
 }
 
 // actions/build-image/src/sources/npm.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path4 = require("node:path");
 function checkNpmPin(pin, pkg, lockFile) {
   const fix = `(the image takes ${pin.name} ${pin.version} as pinned in ${lockFile})`;
@@ -21807,7 +22702,7 @@ function checkNpmPin(pin, pkg, lockFile) {
 }
 function readJson(file) {
   try {
-    return JSON.parse((0, import_node_fs5.readFileSync)(file, "utf8"));
+    return JSON.parse((0, import_node_fs6.readFileSync)(file, "utf8"));
   } catch {
     return void 0;
   }
@@ -21815,7 +22710,7 @@ function readJson(file) {
 function findNpmPackage(name, fromDir) {
   for (let dir = fromDir; ; dir = (0, import_node_path4.dirname)(dir)) {
     const pkgDir = (0, import_node_path4.join)(dir, "node_modules", name);
-    if ((0, import_node_fs5.existsSync)((0, import_node_path4.join)(pkgDir, "package.json"))) {
+    if ((0, import_node_fs6.existsSync)((0, import_node_path4.join)(pkgDir, "package.json"))) {
       const pkgJson = readJson((0, import_node_path4.join)(pkgDir, "package.json"));
       const packageLock = (0, import_node_path4.join)(dir, "package-lock.json");
       const lockPackages = readJson(packageLock)?.packages;
@@ -21835,16 +22730,16 @@ function findNpmPackage(name, fromDir) {
 function npmPackageFile(pin, file, lockFile) {
   const pkg = findNpmPackage(pin.name, (0, import_node_path4.dirname)(lockFile));
   checkNpmPin(pin, pkg, lockFile);
-  const path = (0, import_node_path4.join)(pkg.dir, ...file.split("/"));
+  const path4 = (0, import_node_path4.join)(pkg.dir, ...file.split("/"));
   let real;
   try {
-    real = (0, import_node_fs5.realpathSync)(path);
+    real = (0, import_node_fs6.realpathSync)(path4);
   } catch (err) {
-    throw new Error(`${pin.name} ${pin.version} has no file ${file} (${err.code ?? err.message} at ${path})`);
+    throw new Error(`${pin.name} ${pin.version} has no file ${file} (${err.code ?? err.message} at ${path4})`);
   }
-  const inside = (0, import_node_path4.relative)((0, import_node_fs5.realpathSync)(pkg.dir), real);
+  const inside = (0, import_node_path4.relative)((0, import_node_fs6.realpathSync)(pkg.dir), real);
   if (inside === "" || inside.startsWith(`..${import_node_path4.sep}`) || inside === "..") throw new Error(`${pin.name} ${pin.version}: ${file} leads outside the package (to ${real})`);
-  if (!(0, import_node_fs5.statSync)(real).isFile()) throw new Error(`${pin.name} ${pin.version}: ${file} is not a regular file`);
+  if (!(0, import_node_fs6.statSync)(real).isFile()) throw new Error(`${pin.name} ${pin.version}: ${file} is not a regular file`);
   return real;
 }
 
@@ -21875,14 +22770,14 @@ function formatSource(source) {
 }
 
 // actions/build-image/src/sources/reader.ts
-async function readHostFile(source, path) {
+async function readHostFile(source, path4) {
   let st;
   try {
-    st = (0, import_node_fs6.statSync)(source);
+    st = (0, import_node_fs7.statSync)(source);
   } catch (err) {
-    throw new Error(`${path}: cannot read its source ${source}: ${err.code ?? err.message}`);
+    throw new Error(`${path4}: cannot read its source ${source}: ${err.code ?? err.message}`);
   }
-  if (!st.isFile()) throw new Error(`${path}: its source ${source} is not a regular file (list the files of a directory one by one)`);
+  if (!st.isFile()) throw new Error(`${path4}: its source ${source} is not a regular file (list the files of a directory one by one)`);
   return (0, import_promises.readFile)(source);
 }
 function pinnedSources(spec) {
@@ -21897,8 +22792,8 @@ function openSources(spec, options = {}) {
   if (spec.lock) lock = loadLock(spec.lock);
   else if (pinned.length > 0) throw new Error(`${pinned[0].path}: source "${formatSource(pinned[0].source)}" needs the spec's "lock" (the lock file that pins it)`);
   const npmFiles = /* @__PURE__ */ new Map();
-  for (const { source, path } of pinned) {
-    const where = `${path}: source "${formatSource(source)}"`;
+  for (const { source, path: path4 } of pinned) {
+    const where = `${path4}: source "${formatSource(source)}"`;
     const table = source.kind === "npm" ? lock.npm : lock.debian.packages;
     if (!table.has(source.package))
       throw new Error(`${where}: ${source.package} is not pinned in ${lock.file} (${source.kind === "npm" ? "npm" : "debian.packages"}; add it with node scripts/update-runtime-lock.mjs${source.kind === "deb" ? ` --add ${source.package}` : ""})`);
@@ -21919,7 +22814,7 @@ function openSources(spec, options = {}) {
       const pin = lock.debian.packages.get(name);
       tree = (async () => {
         const deb = await fetchDeb(pin, { toolCacheDir, lockFile: lock.file, ...options.fetch ? { fetch: options.fetch } : {}, ...options.log ? { log: options.log } : {} });
-        const dir = (0, import_node_fs6.mkdtempSync)((0, import_node_path6.join)((0, import_node_os3.tmpdir)(), `build-image-deb-${name}-`));
+        const dir = (0, import_node_fs7.mkdtempSync)((0, import_node_path6.join)((0, import_node_os3.tmpdir)(), `build-image-deb-${name}-`));
         tmpDirs.push(dir);
         await extractDeb(deb, dir);
         return dir;
@@ -21929,9 +22824,9 @@ function openSources(spec, options = {}) {
     return tree;
   };
   return {
-    async read(source, path) {
-      if (source.kind === "host") return readHostFile(source.path, path);
-      const where = `${path}: source "${formatSource(source)}"`;
+    async read(source, path4) {
+      if (source.kind === "host") return readHostFile(source.path, path4);
+      const where = `${path4}: source "${formatSource(source)}"`;
       try {
         if (source.kind === "npm") return await (0, import_promises.readFile)(npmFiles.get(formatSource(source)));
         const pin = lock.debian.packages.get(source.package);
@@ -21941,7 +22836,7 @@ function openSources(spec, options = {}) {
       }
     },
     close() {
-      for (const dir of tmpDirs.splice(0)) (0, import_node_fs6.rmSync)(dir, { recursive: true, force: true });
+      for (const dir of tmpDirs.splice(0)) (0, import_node_fs7.rmSync)(dir, { recursive: true, force: true });
     }
   };
 }
@@ -21998,7 +22893,7 @@ async function buildImage(options) {
 }
 
 // actions/build-image/src/oci/layout.ts
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var import_node_path7 = require("node:path");
 function parseOutput(value) {
   const m = /^(oci|oci-archive):(.+)$/.exec(value);
@@ -22021,20 +22916,20 @@ function blobs(image) {
 }
 var blobPath = (digest) => (0, import_node_path7.join)("blobs", ...digest.split(":"));
 function writeLayoutDirectory(dir, image, refNames) {
-  (0, import_node_fs7.mkdirSync)((0, import_node_path7.join)(dir, "blobs", "sha256"), { recursive: true });
+  (0, import_node_fs8.mkdirSync)((0, import_node_path7.join)(dir, "blobs", "sha256"), { recursive: true });
   for (const [digest, data] of blobs(image)) {
     const file = (0, import_node_path7.join)(dir, blobPath(digest));
-    if ((0, import_node_fs7.existsSync)(file)) continue;
-    (0, import_node_fs7.writeFileSync)(`${file}.tmp`, data);
-    (0, import_node_fs7.renameSync)(`${file}.tmp`, file);
+    if ((0, import_node_fs8.existsSync)(file)) continue;
+    (0, import_node_fs8.writeFileSync)(`${file}.tmp`, data);
+    (0, import_node_fs8.renameSync)(`${file}.tmp`, file);
   }
-  (0, import_node_fs7.writeFileSync)((0, import_node_path7.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs8.writeFileSync)((0, import_node_path7.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   let previous = [];
   try {
-    previous = JSON.parse((0, import_node_fs7.readFileSync)((0, import_node_path7.join)(dir, "index.json"), "utf8")).manifests ?? [];
+    previous = JSON.parse((0, import_node_fs8.readFileSync)((0, import_node_path7.join)(dir, "index.json"), "utf8")).manifests ?? [];
   } catch {
   }
-  (0, import_node_fs7.writeFileSync)((0, import_node_path7.join)(dir, "index.json"), indexJson(image, refNames, previous));
+  (0, import_node_fs8.writeFileSync)((0, import_node_path7.join)(dir, "index.json"), indexJson(image, refNames, previous));
 }
 function writeLayoutArchive(file, image, refNames, mtime) {
   const entries = [
@@ -22050,9 +22945,9 @@ function writeLayoutArchive(file, image, refNames, mtime) {
     entries.push({ path: blobPath(digest).split("\\").join("/"), type: "file", mode: 420, uid: 0, gid: 0, mtime, data });
   }
   entries.sort((a, b) => comparePaths(a.path, b.path));
-  (0, import_node_fs7.mkdirSync)((0, import_node_path7.dirname)(file), { recursive: true });
-  (0, import_node_fs7.writeFileSync)(`${file}.tmp`, Buffer.concat(tarChunks(entries)));
-  (0, import_node_fs7.renameSync)(`${file}.tmp`, file);
+  (0, import_node_fs8.mkdirSync)((0, import_node_path7.dirname)(file), { recursive: true });
+  (0, import_node_fs8.writeFileSync)(`${file}.tmp`, Buffer.concat(tarChunks(entries)));
+  (0, import_node_fs8.renameSync)(`${file}.tmp`, file);
 }
 function writeOutput(target, image, refNames, mtime) {
   if (target.kind === "oci") writeLayoutDirectory(target.path, image, refNames);
@@ -22060,10 +22955,10 @@ function writeOutput(target, image, refNames, mtime) {
 }
 
 // actions/build-image/src/provenance.ts
-var import_node_child_process3 = require("node:child_process");
-function git(cwd, args) {
+async function git(cwd, args) {
   try {
-    return (0, import_node_child_process3.execFileSync)("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 1e4 }).trim() || void 0;
+    const r = await runProgram("git", args, { cwd });
+    return r.exitCode === 0 ? r.stdout.trim() || void 0 : void 0;
   } catch {
     return void 0;
   }
@@ -22084,16 +22979,17 @@ function parseSourceDateEpoch(value, name = "source-date-epoch") {
   if (!/^\d{1,12}$/.test(value.trim())) throw new Error(`${name}: expected seconds since 1970-01-01 (an integer), got "${value}"`);
   return new Date(Number(value.trim()) * 1e3);
 }
-function resolveProvenance(options) {
+async function resolveProvenance(options) {
   const env = options.env ?? process.env;
-  const revision = options.revision || env.GITHUB_SHA || git(options.cwd, ["rev-parse", "HEAD"]);
-  const source = options.source || (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : void 0) || (() => {
-    const remote = git(options.cwd, ["remote", "get-url", "origin"]);
-    return remote ? sourceUrl(remote) : void 0;
-  })();
+  const revision = options.revision || env.GITHUB_SHA || await git(options.cwd, ["rev-parse", "HEAD"]);
+  const remote = async () => {
+    const url = await git(options.cwd, ["remote", "get-url", "origin"]);
+    return url ? sourceUrl(url) : void 0;
+  };
+  const source = options.source || (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : void 0) || await remote();
   const epoch = options.sourceDateEpoch || env.SOURCE_DATE_EPOCH;
   if (epoch) return { ...revision ? { revision } : {}, ...source ? { source } : {}, created: parseSourceDateEpoch(epoch), createdFrom: "source-date-epoch" };
-  const ct = revision ? git(options.cwd, ["show", "-s", "--format=%ct", revision]) : void 0;
+  const ct = revision ? await git(options.cwd, ["show", "-s", "--format=%ct", revision]) : void 0;
   if (ct && /^\d+$/.test(ct)) return { ...revision ? { revision } : {}, ...source ? { source } : {}, created: new Date(Number(ct) * 1e3), createdFrom: "git" };
   return { ...revision ? { revision } : {}, ...source ? { source } : {}, created: /* @__PURE__ */ new Date(0), createdFrom: "epoch-zero" };
 }
@@ -22179,7 +23075,7 @@ var HttpClient2 = class {
     const url = new URL(req.url);
     const isHttps = url.protocol === "https:";
     const lib = isHttps ? import_node_https.default : import_node_http.default;
-    return new Promise((resolve3, reject) => {
+    return new Promise((resolve4, reject) => {
       const r = lib.request(
         url,
         {
@@ -22191,7 +23087,7 @@ var HttpClient2 = class {
         (res) => {
           const chunks = [];
           res.on("data", (c) => chunks.push(c));
-          res.on("end", () => resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on("end", () => resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
           res.on("error", (err) => reject(new NetworkError(`${req.method} ${url.origin}${url.pathname}: ${err.message}`)));
         }
       );
@@ -22464,7 +23360,7 @@ async function pushImage(image, options) {
 }
 
 // actions/build-image/src/spec.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_path8 = require("node:path");
 var SpecError = class extends Error {
   name = "SpecError";
@@ -22503,7 +23399,7 @@ function imagePath(where, v) {
 function parseEntry(where, raw, baseDir) {
   if (!isObject2(raw)) throw new SpecError(`${where}: expected an object`);
   const type = raw.type ?? (raw.target !== void 0 ? "symlink" : "file");
-  const path = imagePath(`${where}.path`, raw.path);
+  const path4 = imagePath(`${where}.path`, raw.path);
   const uid = raw.uid === void 0 ? 0 : int(`${where}.uid`, raw.uid, 0, 2 ** 31 - 1);
   const gid = raw.gid === void 0 ? 0 : int(`${where}.gid`, raw.gid, 0, 2 ** 31 - 1);
   switch (type) {
@@ -22524,7 +23420,7 @@ function parseEntry(where, raw, baseDir) {
         );
       return {
         type: "file",
-        path,
+        path: path4,
         ...source !== void 0 ? { source } : {},
         ...raw.content !== void 0 ? { content: raw.content } : {},
         mode: mode(`${where}.mode`, raw.mode, 420),
@@ -22535,10 +23431,10 @@ function parseEntry(where, raw, baseDir) {
     }
     case "directory":
       checkKeys2(where, raw, ["type", "path", "mode", "uid", "gid"]);
-      return { type: "directory", path, mode: mode(`${where}.mode`, raw.mode, 493), uid, gid };
+      return { type: "directory", path: path4, mode: mode(`${where}.mode`, raw.mode, 493), uid, gid };
     case "symlink":
       checkKeys2(where, raw, ["type", "path", "target", "uid", "gid"]);
-      return { type: "symlink", path, target: str2(`${where}.target`, raw.target), uid, gid };
+      return { type: "symlink", path: path4, target: str2(`${where}.target`, raw.target), uid, gid };
     default:
       throw new SpecError(`${where}.type: expected "file", "directory" or "symlink", got ${JSON.stringify(type)}`);
   }
@@ -22627,7 +23523,7 @@ function loadSpec(file) {
   const abs = (0, import_node_path8.resolve)(file);
   let text;
   try {
-    text = (0, import_node_fs8.readFileSync)(abs, "utf8");
+    text = (0, import_node_fs9.readFileSync)(abs, "utf8");
   } catch (err) {
     throw new SpecError(`cannot read the image spec ${abs}: ${err.message}`);
   }
@@ -22691,12 +23587,12 @@ async function buildAndPush(req) {
   let ca = req.ca;
   if (!ca && req.caFile) {
     try {
-      ca = (0, import_node_fs9.readFileSync)(req.caFile);
+      ca = (0, import_node_fs10.readFileSync)(req.caFile);
     } catch (err) {
       throw new Error(`ca-file ${req.caFile}: ${err.code ?? err.message}`);
     }
   }
-  const provenance = resolveProvenance({
+  const provenance = await resolveProvenance({
     cwd: req.cwd,
     ...req.env ? { env: req.env } : {},
     ...req.revision ? { revision: req.revision } : {},
@@ -22755,47 +23651,24 @@ async function buildAndPush(req) {
   });
 }
 
-// actions/common/src/inputs.ts
-var InputError = class extends Error {
-  name = "InputError";
-};
-function booleanInput(name, value, fallback = false) {
-  const v = value.trim().toLowerCase();
-  if (v === "") return fallback;
-  if (v === "true") return true;
-  if (v === "false") return false;
-  throw new InputError(`${name}: expected true or false, got "${value}"`);
-}
-
 // actions/build-image/src/inputs.ts
-function listInput(value) {
-  return value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-}
-var wrap = (name, fn) => {
-  try {
-    return fn();
-  } catch (err) {
-    const message = err.message;
-    throw new InputError(message.startsWith(`${name}:`) ? message : `${name}: ${message}`);
-  }
-};
 function parseInputs(get) {
-  const opt = (name) => get(name).trim() || void 0;
-  const spec = opt("spec");
-  if (!spec) throw new InputError("spec: required (the image spec JSON, e.g. shs/image.json)");
-  const push = listInput(get("push")).map((p) => wrap("push", () => parseReference(p, "push")));
+  const opt = (name) => optionalInput(get, name);
+  const spec = requiredInput(get, "spec", "the image spec JSON, e.g. shs/image.json");
+  const push = listInput(get("push"), { commas: true }).map((p) => checkInput("push", () => parseReference(p, "push")));
   const outputRaw = opt("output");
-  const output = outputRaw ? wrap("output", () => parseOutput(outputRaw)) : void 0;
+  const output = outputRaw ? checkInput("output", () => parseOutput(outputRaw)) : void 0;
   if (push.length === 0 && !output) throw new InputError("push, output: give at least one (where should the image go?)");
   const registryUsername = opt("registry-username");
   const registryPassword = get("registry-password") || void 0;
   if (registryUsername === void 0 !== (registryPassword === void 0)) throw new InputError("registry-username, registry-password: give both or neither");
   const sourceDateEpoch = opt("source-date-epoch");
-  if (sourceDateEpoch) wrap("source-date-epoch", () => parseSourceDateEpoch(sourceDateEpoch));
+  if (sourceDateEpoch) checkInput("source-date-epoch", () => parseSourceDateEpoch(sourceDateEpoch));
   const insecure = booleanInput("insecure", get("insecure"));
   const plainHttp = booleanInput("plain-http", get("plain-http"));
   const caFile = opt("ca-file");
   if (plainHttp && (insecure || caFile)) throw new InputError("plain-http: cannot be combined with insecure or ca-file (those are about TLS)");
+  if (caFile) readableFile("ca-file", caFile);
   const value = (key, v) => v === void 0 ? {} : { [key]: v };
   return {
     spec,
@@ -22823,19 +23696,23 @@ function getInputs() {
   return parseInputs((name) => getInput(name));
 }
 
+// actions/common/src/markdown.ts
+function escapeCell(text) {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
 // actions/build-image/src/summary.ts
 var mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 var sec = (ms) => `${(ms / 1e3).toFixed(2)} s`;
-var esc = (s) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 function renderSummary(report, error2, elapsedMs) {
   const lines = [];
   if (!report) {
-    lines.push("## build-image: failed", "", `**Error:** ${esc(error2?.message ?? "unknown error")}`, "", `Time: ${sec(elapsedMs)}`);
+    lines.push("## build-image: failed", "", `**Error:** ${escapeCell(error2?.message ?? "unknown error")}`, "", `Time: ${sec(elapsedMs)}`);
     return `${lines.join("\n")}
 `;
   }
   lines.push(`## build-image: ${error2 ? "failed" : report.title}`, "");
-  if (error2) lines.push(`**Error:** ${esc(error2.message)}`, "");
+  if (error2) lines.push(`**Error:** ${escapeCell(error2.message)}`, "");
   lines.push("| | |", "|---|---|");
   lines.push(`| image | ${report.image ? `\`${report.image}\`` : "(not pushed)"} |`);
   lines.push(`| digest | \`${report.digest}\` |`);
@@ -22849,63 +23726,66 @@ function renderSummary(report, error2, elapsedMs) {
   for (const l of report.layers) {
     const blob = report.push?.repositories.flatMap((r) => r.blobs).filter((b) => b.digest === l.digest) ?? [];
     const pushed = blob.length === 0 ? "-" : blob.some((b) => b.uploaded) ? "uploaded" : "reused";
-    lines.push(`| ${esc(l.name)} | \`${l.digest.slice(0, 19)}\u2026\` | ${mib(l.size)} | ${mib(l.uncompressedSize)} | ${pushed} |`);
+    lines.push(`| ${escapeCell(l.name)} | \`${l.digest.slice(0, 19)}\u2026\` | ${mib(l.size)} | ${mib(l.uncompressedSize)} | ${pushed} |`);
   }
   return `${lines.join("\n")}
 `;
 }
 
 // actions/build-image/src/main.ts
-function setOutputs(report) {
-  setOutput("digest", report?.digest ?? "");
-  setOutput("image", report?.image ?? "");
-  setOutput("tags", (report?.tags ?? []).join("\n"));
-  setOutput("metadata", report ? JSON.stringify(report) : "{}");
+var OUTPUTS = ["digest", "image", "tags", "metadata", "failure-reason"];
+function phaseReason(phase) {
+  if (phase === "Credentials") return "auth-failed";
+  if (phase.startsWith("Build")) return "build-failed";
+  if (phase.startsWith("Write")) return "output-failed";
+  if (phase.startsWith("Push")) return "push-failed";
+  return void 0;
 }
-async function run() {
-  const started = Date.now();
-  let report;
-  let error2;
-  try {
-    const inputs = getInputs();
-    if (inputs.ycSaJsonCredentials) maskMultiline(inputs.ycSaJsonCredentials, setSecret);
-    report = await buildAndPush({
-      specFile: inputs.spec,
-      ...inputs.output ? { output: inputs.output } : {},
-      push: inputs.push,
-      ...inputs.registryUsername && inputs.registryPassword ? { registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword } } : {},
-      yc: {
-        ...inputs.ycSaJsonCredentials ? { saJsonCredentials: inputs.ycSaJsonCredentials } : {},
-        ...inputs.ycIamToken ? { iamToken: inputs.ycIamToken } : {},
-        ...inputs.ycSaId ? { saId: inputs.ycSaId } : {}
-      },
-      ycDeps: { getIdToken: (audience) => getIDToken(audience) },
-      insecure: inputs.insecure,
-      plainHttp: inputs.plainHttp,
-      ...inputs.caFile ? { caFile: inputs.caFile } : {},
-      cwd: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      ...inputs.revision ? { revision: inputs.revision } : {},
-      ...inputs.source ? { source: inputs.source } : {},
-      ...inputs.sourceDateEpoch ? { sourceDateEpoch: inputs.sourceDateEpoch } : {},
-      ...inputs.cacheDir ? { cacheDir: inputs.cacheDir } : {},
-      mask: (s) => setSecret(s),
-      log: (m) => info(m),
-      phase: (name, fn) => group(name, fn)
-    });
-    info(`image ${report.image || report.digest}`);
-  } catch (err) {
-    error2 = err instanceof Error ? err : new Error(String(err));
-    report = reportOf(err);
-    setFailed(error2.message);
-  } finally {
-    setOutputs(report);
-    try {
-      await summary.addRaw(renderSummary(report, error2, Date.now() - started)).write();
-    } catch (err) {
-      warning(`could not write the job summary: ${err.message}`);
-    }
-  }
+function run() {
+  return runAction({
+    outputs: OUTPUTS,
+    inputs: getInputs,
+    async run(inputs) {
+      if (inputs.ycSaJsonCredentials) maskMultiline(inputs.ycSaJsonCredentials, setSecret);
+      const report = await buildAndPush({
+        specFile: inputs.spec,
+        ...inputs.output ? { output: inputs.output } : {},
+        push: inputs.push,
+        ...inputs.registryUsername && inputs.registryPassword ? { registryCredentials: { username: inputs.registryUsername, password: inputs.registryPassword } } : {},
+        yc: {
+          ...inputs.ycSaJsonCredentials ? { saJsonCredentials: inputs.ycSaJsonCredentials } : {},
+          ...inputs.ycIamToken ? { iamToken: inputs.ycIamToken } : {},
+          ...inputs.ycSaId ? { saId: inputs.ycSaId } : {}
+        },
+        ycDeps: { getIdToken: (audience) => getIDToken(audience) },
+        insecure: inputs.insecure,
+        plainHttp: inputs.plainHttp,
+        ...inputs.caFile ? { caFile: inputs.caFile } : {},
+        cwd: runnerContext().workspace,
+        ...inputs.revision ? { revision: inputs.revision } : {},
+        ...inputs.source ? { source: inputs.source } : {},
+        ...inputs.sourceDateEpoch ? { sourceDateEpoch: inputs.sourceDateEpoch } : {},
+        ...inputs.cacheDir ? { cacheDir: inputs.cacheDir } : {},
+        mask: (s) => setSecret(s),
+        log: (m) => info(m),
+        phase: phaseTagger(phaseReason)
+      });
+      info(`image ${report.image || report.digest}`);
+      return report;
+    },
+    // An error before any phase (the spec, its pins) is the build's.
+    reasonOf: (err) => taggedReason(err) ?? (err instanceof Error ? "build-failed" : "error"),
+    resultOf: reportOf,
+    outputsOf: (report) => ({
+      digest: report?.digest ?? "",
+      image: report?.image ?? "",
+      tags: (report?.tags ?? []).join("\n"),
+      metadata: report ? JSON.stringify(report) : "{}"
+    }),
+    summary: ({ result, failure, elapsedMs }) => renderSummary(result, failure ? failureError(failure) : void 0, elapsedMs)
+  });
 }
+var failureError = (failure) => new Error(failure.reason === "input" ? `input: ${failure.message}` : `${failure.reason}: ${failure.message}`);
 
 // actions/build-image/src/index.ts
 void run();
