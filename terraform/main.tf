@@ -30,9 +30,9 @@ locals {
   db_ip = cidrhost(local.subnets[var.zones[0]], 5)
 
   # The monitoring node's configuration is the repository's monitoring/ directory, exactly: Prometheus's rule
-  # files, Grafana's dashboards and provisioning (read here, delivered by cloud-init; modules/monitoring). Passed
-  # only with monitoring = true: a module's variable checks run even with count = 0, and an environment without
-  # the node must not depend on monitoring/.
+  # files, Grafana's dashboards and provisioning (read here, delivered in the node's metadata and written at every
+  # boot; modules/monitoring). Passed only with monitoring = true: a module's variable checks run even with
+  # count = 0, and an environment without the node must not depend on monitoring/.
   monitoring_dir = "${path.module}/../monitoring"
   monitoring_files = {
     rules        = { for f in fileset("${local.monitoring_dir}/prometheus/rules", "*.{yml,yaml}") : f => file("${local.monitoring_dir}/prometheus/rules/${f}") }

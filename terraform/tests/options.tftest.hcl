@@ -53,25 +53,30 @@ run "monitoring_node" {
   }
 
   # The repository's own monitoring/ files, read by the root module: the dashboard, the rule files (the SLO
-  # rules generated from monitoring/slo.yaml among them) and Grafana's provisioning.
+  # rules generated from monitoring/slo.yaml among them) and Grafana's provisioning; in the node's metadata.
   assert {
     condition = alltrue([for path in [
-      "/etc/shs-monitoring/grafana/dashboards/shs.json",
-      "/etc/shs-monitoring/prometheus/rules/slo.rules.yml",
-      "/etc/shs-monitoring/prometheus/rules/shs.rules.yml",
-      "/etc/shs-monitoring/grafana/provisioning/datasources/prometheus.yml",
-      "/etc/shs-monitoring/grafana/provisioning/dashboards/shs.yml",
-    ] : contains([for f in yamldecode(module.monitoring[0].user_data).write_files : f.path], path)])
+      "grafana/dashboards/shs.json",
+      "prometheus/rules/slo.rules.yml",
+      "prometheus/rules/shs.rules.yml",
+      "grafana/provisioning/datasources/prometheus.yml",
+      "grafana/provisioning/dashboards/shs.yml",
+    ] : contains(keys(module.monitoring[0].files), path)])
     error_message = "the monitoring node is provisioned from the repository's monitoring/ files"
   }
 
   assert {
-    condition = toset([for f in yamldecode(module.monitoring[0].user_data).write_files : f.path if startswith(f.path, "/etc/shs-monitoring/") && f.path != "/etc/shs-monitoring/prometheus/prometheus.yml"]) == toset(concat(
-      [for f in fileset("${path.module}/../monitoring/prometheus/rules", "*.yml") : "/etc/shs-monitoring/prometheus/rules/${f}"],
-      [for f in fileset("${path.module}/../monitoring/grafana/dashboards", "*.json") : "/etc/shs-monitoring/grafana/dashboards/${f}"],
-      [for f in fileset("${path.module}/../monitoring/grafana/provisioning", "**") : "/etc/shs-monitoring/grafana/provisioning/${f}"],
+    condition = toset([for p in keys(module.monitoring[0].files) : p if p != "prometheus/prometheus.yml"]) == toset(concat(
+      [for f in fileset("${path.module}/../monitoring/prometheus/rules", "*.yml") : "prometheus/rules/${f}"],
+      [for f in fileset("${path.module}/../monitoring/grafana/dashboards", "*.json") : "grafana/dashboards/${f}"],
+      [for f in fileset("${path.module}/../monitoring/grafana/provisioning", "**") : "grafana/provisioning/${f}"],
     ))
     error_message = "exactly the files of monitoring/ (rules, dashboards, provisioning), each at its place"
+  }
+
+  assert {
+    condition     = alltrue([for f in fileset("${path.module}/../monitoring/prometheus/rules", "*.yml") : module.monitoring[0].files["prometheus/rules/${f}"] == file("${path.module}/../monitoring/prometheus/rules/${f}")])
+    error_message = "each rule file as it is in the repository"
   }
 
   assert {

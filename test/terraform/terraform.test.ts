@@ -6,12 +6,13 @@
 // and the deploy action runs its whole path on the real root module. What this cannot check: the provider's
 // own Go validators and what the cloud answers (terraform/README.md, "What is validated here").
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryToolCache } from '../../actions/deploy/src/directory-cache.js';
@@ -337,10 +338,22 @@ describe('the monitoring node (monitoring = true) against the fake cloud', () =>
   const MON = 'module.monitoring[0].yandex_compute_instance_group.monitoring';
   const DB = 'module.postgres_vm[0].yandex_compute_instance_group.db';
   const GRAFANA_SECRET = 'module.monitoring[0].module.grafana_secret.yandex_lockbox_secret.this';
-  /** The monitoring node's files as cloud-init writes them, decoded. */
-  const written = () => {
-    const cloud = parseYaml(metadata(MON)['user-data']!) as { write_files: WriteFile[] };
-    return Object.fromEntries(cloud.write_files.map((f) => [f.path, { ...f, text: f.encoding === 'gz+b64' ? gunzipSync(Buffer.from(f.content, 'base64')).toString('utf8') : f.content }]));
+  const FILES_KEY = 'shs-monitoring-files';
+  const HASH_KEY = 'shs-monitoring-files-sha256';
+  /** The monitoring node's cloud-init user-data. */
+  const cloudInit = () => parseYaml(metadata(MON)['user-data']!) as { write_files: WriteFile[]; bootcmd: string[][] };
+  /** What cloud-init's write_files writes (once, on an instance's first boot), decoded. */
+  const written = () =>
+    Object.fromEntries(cloudInit().write_files.map((f) => [f.path, { ...f, text: f.encoding === 'gz+b64' ? gunzipSync(Buffer.from(f.content, 'base64')).toString('utf8') : f.content }]));
+  /** The JSON document of the files the node's metadata carries (shs-monitoring-files, gzip+base64). */
+  const filesJson = (md: Record<string, string> = metadata(MON)) => gunzipSync(Buffer.from(md[FILES_KEY]!, 'base64'));
+  /** Those files, path under /etc/shs-monitoring => content: what the boot command writes at every boot. */
+  const delivered = (md?: Record<string, string>) => JSON.parse(filesJson(md).toString('utf8')) as Record<string, string>;
+  /** The boot command that writes them: python3 -c <script>. */
+  const bootScript = () => {
+    const commands = cloudInit().bootcmd.filter((c) => c[0] === 'python3' && c[1] === '-c');
+    expect(commands).toHaveLength(1);
+    return commands[0]![2]!;
   };
 
   beforeAll(() => {
@@ -385,7 +398,7 @@ describe('the monitoring node (monitoring = true) against the fake cloud', () =>
   });
 
   it('Prometheus: the rules\' five job names, a tier on every target, the rule files, Alertmanager only when given', () => {
-    const config = parseYaml(written()['/etc/shs-monitoring/prometheus/prometheus.yml']!.text) as {
+    const config = parseYaml(delivered()['prometheus/prometheus.yml']!) as {
       rule_files: string[];
       scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: { tier: string } }[] }[];
       alerting?: unknown;
@@ -405,28 +418,110 @@ describe('the monitoring node (monitoring = true) against the fake cloud', () =>
     expect(compose.services.prometheus!.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
   });
 
-  it('every file of monitoring/ (rules, dashboards, Grafana provisioning) arrives exactly, large ones compressed', () => {
+  it('every file of monitoring/ (rules, dashboards, Grafana provisioning) is in the node\'s metadata exactly, with its hash', () => {
     const expected: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(repoFiles('prometheus/rules', (n) => n.endsWith('.yml'))).map(([n, c]) => [`/etc/shs-monitoring/prometheus/rules/${n}`, c])),
-      ...Object.fromEntries(Object.entries(repoFiles('grafana/dashboards', (n) => n.endsWith('.json'))).map(([n, c]) => [`/etc/shs-monitoring/grafana/dashboards/${n}`, c])),
-      ...Object.fromEntries(Object.entries(repoFiles('grafana/provisioning', () => true)).map(([n, c]) => [`/etc/shs-monitoring/grafana/provisioning/${n}`, c])),
+      ...Object.fromEntries(Object.entries(repoFiles('prometheus/rules', (n) => n.endsWith('.yml'))).map(([n, c]) => [`prometheus/rules/${n}`, c])),
+      ...Object.fromEntries(Object.entries(repoFiles('grafana/dashboards', (n) => n.endsWith('.json'))).map(([n, c]) => [`grafana/dashboards/${n}`, c])),
+      ...Object.fromEntries(Object.entries(repoFiles('grafana/provisioning', () => true)).map(([n, c]) => [`grafana/provisioning/${n}`, c])),
     };
-    expect(Object.keys(expected)).toEqual(expect.arrayContaining(['/etc/shs-monitoring/grafana/dashboards/shs.json', '/etc/shs-monitoring/prometheus/rules/slo.rules.yml', '/etc/shs-monitoring/grafana/provisioning/datasources/prometheus.yml']));
-    const files = written();
-    const delivered = Object.keys(files).filter((p) => p.startsWith('/etc/shs-monitoring/') && p !== '/etc/shs-monitoring/prometheus/prometheus.yml');
-    expect(delivered.sort()).toEqual(Object.keys(expected).sort());
-    for (const [path, content] of Object.entries(expected)) {
-      expect(files[path]!.text, path).toBe(content);
-      expect(files[path]!.permissions, path).toBe('0644');
-      expect(files[path]!.encoding, path).toBe(content.length > 2048 ? 'gz+b64' : undefined);
-    }
+    expect(Object.keys(expected)).toEqual(expect.arrayContaining(['grafana/dashboards/shs.json', 'prometheus/rules/slo.rules.yml', 'grafana/provisioning/datasources/prometheus.yml']));
+    const files = delivered();
+    expect(Object.keys(files).filter((p) => p !== 'prometheus/prometheus.yml').sort()).toEqual(Object.keys(expected).sort());
+    for (const [path, content] of Object.entries(expected)) expect(files[path], path).toBe(content);
+    expect(metadata(MON)[HASH_KEY]).toBe(createHash('sha256').update(filesJson()).digest('hex'));
+    // None through write_files, which cloud-init runs on an instance's first boot only.
+    expect(Object.keys(written()).filter((p) => p.startsWith('/etc/shs-monitoring'))).toEqual([]);
     const compose = parseYaml(metadata(MON)['docker-compose']!) as Compose;
     expect(compose.services.grafana!.volumes).toEqual(
       expect.arrayContaining(['/etc/shs-monitoring/grafana/provisioning:/etc/grafana/provisioning:ro', '/etc/shs-monitoring/grafana/dashboards:/etc/grafana/dashboards:ro']),
     );
+    expect(compose.services.prometheus!.volumes).toContain('/var/lib/shs-monitoring/prometheus:/prometheus');
     const size = Object.entries(metadata(MON)).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v), 0);
     expect(size).toBeLessThan(256 * 1024);
   });
+
+  it('the boot command writes those files from the metadata service (a fake one on 127.0.0.1), and only files that match the hash', async () => {
+    const script = bootScript();
+    expect(cloudInit().bootcmd.map((c) => c[0])).toEqual(['mkdir', 'chown', 'python3']);
+    const file = join(dir, 'monitoring-files.py');
+    writeFileSync(file, script);
+    const compiled = spawnSync('python3', ['-m', 'py_compile', file], { encoding: 'utf8' });
+    expect(compiled.status, compiled.stderr).toBe(0);
+
+    // The metadata service as the VM sees it: the node's own metadata, only with Metadata-Flavor: Google.
+    const PREFIX = '/computeMetadata/v1/instance/attributes/';
+    let served: Record<string, string> = { ...metadata(MON) };
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(`${req.headers['metadata-flavor'] ?? '-'} ${req.url}`);
+      const key = req.url?.startsWith(PREFIX) ? decodeURIComponent(req.url.slice(PREFIX.length)) : undefined;
+      if (req.headers['metadata-flavor'] !== 'Google') res.writeHead(403).end();
+      else if (key === undefined || !(key in served)) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': 'application/text' }).end(served[key]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = join(mkdtempSync(join(tmpdir(), 'shs-monitoring-')), 'etc-shs-monitoring');
+    const run = () =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn('python3', ['-c', script], {
+          env: {
+            PATH: process.env.PATH ?? '',
+            METADATA_FILES_ATTRIBUTES_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}${PREFIX}`,
+            METADATA_FILES_DIR: target,
+            METADATA_FILES_ATTEMPTS: '2',
+          },
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+    const onDisk = () =>
+      (readdirSync(target, { recursive: true }) as string[]).filter((n) => statSync(join(target, n)).isFile()).map((n) => n.split('\\').join('/')).sort();
+    try {
+      // A file of an earlier boot that monitoring/ no longer has (a rule file removed): it must go.
+      mkdirSync(join(target, 'prometheus', 'rules'), { recursive: true });
+      writeFileSync(join(target, 'prometheus', 'rules', 'removed.rules.yml'), 'groups: []\n');
+      const ok = await run();
+      expect(ok.status, ok.stderr).toBe(0);
+      const files = delivered();
+      expect(onDisk()).toEqual([...Object.keys(files), '.applied-sha256'].sort());
+      for (const [path, content] of Object.entries(files)) {
+        expect(readFileSync(join(target, path), 'utf8'), path).toBe(content);
+        expect(statSync(join(target, path)).mode & 0o777, path).toBe(0o644);
+      }
+      expect(readFileSync(join(target, '.applied-sha256'), 'utf8')).toBe(`${served[HASH_KEY]}\n`);
+      expect(asked).toEqual([`Google ${PREFIX}${FILES_KEY}`, `Google ${PREFIX}${HASH_KEY}`]);
+      expect(ok.stderr).toContain(`wrote ${Object.keys(files).length} files to ${target} (sha256 ${served[HASH_KEY]}), removed 1`);
+
+      // Files that do not match the hash (a value cut short, or changed between the two reads): nothing written.
+      writeFileSync(join(target, 'prometheus', 'prometheus.yml'), 'before\n');
+      served = { ...served, [HASH_KEY]: '0'.repeat(64) };
+      const mismatch = await run();
+      expect(mismatch.status).not.toBe(0);
+      expect(mismatch.stderr).toContain(`the files' SHA-256 is ${metadata(MON)[HASH_KEY]}, ${HASH_KEY} says ${'0'.repeat(64)}`);
+      expect(mismatch.stderr).toContain('could not read shs-monitoring-files from the metadata service');
+      expect(readFileSync(join(target, 'prometheus', 'prometheus.yml'), 'utf8')).toBe('before\n');
+
+      // A path out of the directory is refused, even with a matching hash.
+      const escaping = Buffer.from(JSON.stringify({ '../escaped': 'x', 'prometheus/prometheus.yml': 'x' }));
+      served = { ...served, [FILES_KEY]: gzipSync(escaping).toString('base64'), [HASH_KEY]: createHash('sha256').update(escaping).digest('hex') };
+      const escape = await run();
+      expect(escape.status).not.toBe(0);
+      expect(escape.stderr).toContain("has an entry that is not a relative path of plain names with text: '../escaped'");
+      expect(existsSync(join(target, '..', 'escaped'))).toBe(false);
+      expect(readFileSync(join(target, 'prometheus', 'prometheus.yml'), 'utf8')).toBe('before\n');
+
+      // No such key in the metadata: refused at once, the files as they were.
+      const { [FILES_KEY]: _gone, ...without } = served;
+      served = without;
+      const missing = await run();
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain("the instance's metadata has no key shs-monitoring-files; the files in");
+    } finally {
+      server.close();
+      rmSync(join(target, '..'), { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('Grafana: a login, no anonymous access, the password from a tmpfs file a per-boot script fills from Lockbox', () => {
     const compose = parseYaml(metadata(MON)['docker-compose']!) as Compose;
@@ -480,6 +575,26 @@ describe('the monitoring node (monitoring = true) against the fake cloud', () =>
     for (const r of metricsRules) {
       expect(r.security_group_id).toBe(monitoringSg);
       expect(r.v4_cidr_blocks ?? []).toEqual([]);
+    }
+  });
+  it('a changed file of monitoring/ is one in-place update of the monitoring group: its files and their hash in the metadata', () => {
+    const rules = join(dir, '..', 'monitoring', 'prometheus', 'rules', 'shs.rules.yml');
+    const before = readFileSync(rules, 'utf8');
+    writeFileSync(rules, `${before}# one more line\n`);
+    try {
+      const next = tofu(dir, ['plan', '-input=false', '-detailed-exitcode', '-out=next-monitoring', ...WORKFLOW_VARS, ...MONITORING_VARS]);
+      expect(next.status, next.stderr).toBe(2);
+      const shown = JSON.parse(tofu(dir, ['show', '-json', 'next-monitoring']).stdout) as { resource_changes: { address: string; change: { actions: string[]; before: Record<string, unknown>; after: Record<string, unknown> } }[] };
+      const changes = shown.resource_changes.filter((c) => !c.change.actions.every((a) => a === 'no-op' || a === 'read'));
+      expect(changes.map((c) => `${c.address} ${c.change.actions.join(',')}`)).toEqual([`${MON} update`]);
+      const md = (v: Record<string, unknown>) => (v.instance_template as { metadata: Record<string, string> }[])[0]!.metadata;
+      const [was, will] = [md(changes[0]!.change.before), md(changes[0]!.change.after)];
+      // Only the files and their hash change: the user-data (the boot command) and the compose spec stay.
+      expect(Object.keys(will).filter((k) => will[k] !== was[k]).sort()).toEqual([FILES_KEY, HASH_KEY]);
+      expect(delivered(will)['prometheus/rules/shs.rules.yml']).toBe(`${before}# one more line\n`);
+      expect(will[HASH_KEY]).toBe(createHash('sha256').update(filesJson(will)).digest('hex'));
+    } finally {
+      writeFileSync(rules, before);
     }
   });
 });

@@ -1,8 +1,8 @@
 # cloud-init user-data for a Container Optimized Image VM, built as data and encoded with yamlencode, so what
 # the modules pass in can never break the YAML: the SSH user (only when a key is given), files to write
 # (optionally gzip+base64-encoded by the caller, for the metadata's size limit), per-boot scripts that copy a
-# Lockbox secret to tmpfs, and commands to run. The containers themselves come from the docker-compose metadata
-# key, not from here.
+# Lockbox secret to tmpfs, boot commands that write files from other metadata keys, and commands to run. The
+# containers themselves come from the docker-compose metadata key, not from here.
 locals {
   users = var.ssh_public_key == "" ? [] : [{
     name                = var.ssh_user
@@ -32,6 +32,19 @@ locals {
 
   files = concat(local.lockbox_scripts, var.write_files)
 
+  # write_files runs on an instance's first boot only. These run at every boot, early (bootcmd: before Docker
+  # starts the containers), and take the files from the instance's metadata as it is then, so a restart after a
+  # metadata change brings them. The script's text never changes with the files (only its key names and
+  # directory are in it), so what cloud-init keeps from the first boot stays right.
+  metadata_file_commands = [for m in var.metadata_files : ["python3", "-c", templatefile("${path.module}/metadata-files.py.tftpl", {
+    name     = m.name
+    about    = m.about
+    key      = m.key
+    hash_key = m.hash_key
+    dir      = m.dir
+  })]]
+  bootcmd = concat(var.bootcmd, local.metadata_file_commands)
+
   config = merge(
     { ssh_pwauth = false },
     length(local.users) > 0 ? { users = local.users } : {},
@@ -46,7 +59,7 @@ locals {
         f.encoding == null ? {} : { encoding = f.encoding },
       )]
     } : {},
-    length(var.bootcmd) > 0 ? { bootcmd = var.bootcmd } : {},
+    length(local.bootcmd) > 0 ? { bootcmd = local.bootcmd } : {},
     length(var.runcmd) > 0 ? { runcmd = var.runcmd } : {},
   )
 }

@@ -56,7 +56,7 @@ variable "lockbox_files" {
 
 variable "bootcmd" {
   type        = list(list(string))
-  description = "Commands run early on every boot (argv lists)."
+  description = "Commands run early on every boot (argv lists), before the metadata_files commands."
   default     = []
 }
 
@@ -64,4 +64,24 @@ variable "runcmd" {
   type        = list(list(string))
   description = "Commands run once, on the first boot (argv lists)."
   default     = []
+}
+
+variable "metadata_files" {
+  type = list(object({
+    name     = string       # the log prefix, e.g. shs-monitoring-files
+    about    = list(string) # the comment at the top of the script: what it is for, one line each
+    key      = string       # the metadata key holding base64(gzip(JSON {relative path: content}))
+    hash_key = string       # the metadata key holding the SHA-256 (hex) of that JSON: checked before anything is written
+    dir      = string       # where the files go (root, 0644; directories 0755); files in it that the map lacks are removed
+  }))
+  description = "Files written at every boot (a boot command, before the containers start) from the instance's own metadata: one key holds them all as a gzip+base64 JSON map of relative path => content, another its SHA-256. Unlike write_files, a change reaches a VM that is restarted, not only a new one."
+  default     = []
+
+  validation {
+    condition = alltrue([for m in var.metadata_files :
+      can(regex("^[a-z0-9][a-z0-9-]*$", m.name)) && can(regex("^[a-z0-9][a-z0-9-]*$", m.key)) && can(regex("^[a-z0-9][a-z0-9-]*$", m.hash_key)) &&
+      m.key != m.hash_key && can(regex("^(/[A-Za-z0-9][A-Za-z0-9._-]*){2,}$", m.dir)) && alltrue([for l in m.about : !strcontains(l, "\n")])
+    ])
+    error_message = "metadata_files: name, key and hash_key of lowercase letters, digits and '-' (two different keys); dir an absolute path at least two levels deep (/etc/<name>: its files not in the metadata are removed); about lines without newlines."
+  }
 }

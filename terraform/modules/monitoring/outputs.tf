@@ -28,6 +28,16 @@ output "user_data" {
   value       = module.user_data.user_data
 }
 
+output "files" {
+  description = "Every file the node gets, path under /etc/shs-monitoring => content (prometheus.yml and monitoring/'s files); in the metadata as shs-monitoring-files (checked by the tests)."
+  value       = local.files
+}
+
+output "files_sha256" {
+  description = "The SHA-256 of the files (the metadata key shs-monitoring-files-sha256): changes with any file."
+  value       = local.files_sha256
+}
+
 output "prometheus_config" {
   description = "The rendered prometheus.yml (checked by the tests)."
   value       = local.prometheus_config

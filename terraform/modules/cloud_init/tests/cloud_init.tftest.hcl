@@ -113,3 +113,59 @@ run "an_unknown_encoding" {
 
   expect_failures = [var.write_files]
 }
+
+run "files_from_the_metadata_at_every_boot" {
+  command = plan
+
+  variables {
+    bootcmd = [["mkdir", "-p", "/var/lib/x"]]
+    metadata_files = [{
+      name     = "shs-test-files"
+      about    = ["What this command is for."]
+      key      = "shs-test-files"
+      hash_key = "shs-test-files-sha256"
+      dir      = "/etc/shs-test"
+    }]
+  }
+
+  assert {
+    condition     = [for c in yamldecode(output.user_data).bootcmd : slice(c, 0, 2)] == [["mkdir", "-p"], ["python3", "-c"]] && length(yamldecode(output.user_data).bootcmd[1]) == 3
+    error_message = "a boot command (every boot, before the containers), after the ones given: python3 -c <script>"
+  }
+
+  assert {
+    condition = alltrue([for want in [
+      "#!/usr/bin/env python3\n# What this command is for.\nimport base64\n",
+      "NAME = \"shs-test-files\"\nKEY = \"shs-test-files\"\nHASH_KEY = \"shs-test-files-sha256\"\n",
+      "\"http://169.254.169.254/computeMetadata/v1/instance/attributes/\"",
+      "{\"Metadata-Flavor\": \"Google\"}",
+      "DIR = os.environ.get(\"METADATA_FILES_DIR\", \"/etc/shs-test\")",
+    ] : strcontains(yamldecode(output.user_data).bootcmd[1][2], want)])
+    error_message = "the script reads the given keys from the metadata service (Metadata-Flavor: Google) into the given directory"
+  }
+
+  assert {
+    condition     = !can(yamldecode(output.user_data).write_files)
+    error_message = "nothing through write_files (first boot only)"
+  }
+}
+
+run "metadata_files_never_over_a_system_directory" {
+  command = plan
+
+  variables {
+    metadata_files = [{ name = "x", about = [], key = "x-files", hash_key = "x-files-sha256", dir = "/etc" }]
+  }
+
+  expect_failures = [var.metadata_files]
+}
+
+run "metadata_files_two_keys" {
+  command = plan
+
+  variables {
+    metadata_files = [{ name = "x", about = [], key = "x-files", hash_key = "x-files", dir = "/etc/x" }]
+  }
+
+  expect_failures = [var.metadata_files]
+}

@@ -1,6 +1,6 @@
 # The monitoring node: Prometheus, Grafana and node-exporter by digest, scraping the given targets under the
-# rules' job names, provisioned from exactly the files it is given (through cloud-init, large ones compressed,
-# the whole within the metadata's limit), and Grafana behind a login whose password only Lockbox holds.
+# rules' job names, provisioned from exactly the files it is given (in its metadata, compressed, with their hash,
+# written at every boot; the whole within the metadata's limit), and Grafana behind a login whose password only Lockbox holds.
 mock_provider "yandex" {}
 
 variables {
@@ -63,48 +63,80 @@ run "scrapes_every_tier_under_the_rules_job_names" {
   }
 }
 
-run "every_file_given_is_in_the_user_data" {
+run "every_file_given_is_in_the_metadata" {
   command = plan
 
   variables {
-    # One small file, one over the compression threshold (delivered gzip+base64).
+    # One small file, one of about 5 KB.
     rule_files = { "a.rules.yml" = "groups:\n  - name: a\n    rules: []\n", "big.rules.yml" = run.setup.big_rules }
   }
 
   assert {
-    condition = toset([for f in yamldecode(output.user_data).write_files : f.path if startswith(f.path, "/etc/shs-monitoring/")]) == toset([
-      "/etc/shs-monitoring/prometheus/prometheus.yml",
-      "/etc/shs-monitoring/prometheus/rules/a.rules.yml",
-      "/etc/shs-monitoring/prometheus/rules/big.rules.yml",
-      "/etc/shs-monitoring/grafana/dashboards/overview.json",
-      "/etc/shs-monitoring/grafana/provisioning/datasources/prometheus.yml",
-      "/etc/shs-monitoring/grafana/provisioning/dashboards/shs.yml",
+    condition = toset(keys(output.files)) == toset([
+      "prometheus/prometheus.yml",
+      "prometheus/rules/a.rules.yml",
+      "prometheus/rules/big.rules.yml",
+      "grafana/dashboards/overview.json",
+      "grafana/provisioning/datasources/prometheus.yml",
+      "grafana/provisioning/dashboards/shs.yml",
     ])
-    error_message = "cloud-init writes prometheus.yml and every rule file, dashboard and provisioning file given, and nothing else"
+    error_message = "the node gets prometheus.yml and every rule file, dashboard and provisioning file given, and nothing else"
   }
 
   assert {
     condition = alltrue(concat(
-      [for n, c in var.rule_files : contains([for f in yamldecode(output.user_data).write_files : lookup(f, "encoding", "") == "gz+b64" ? base64gzip(c) == f.content : c == f.content if f.path == "/etc/shs-monitoring/prometheus/rules/${n}"], true)],
-      [for n, c in var.dashboards : contains([for f in yamldecode(output.user_data).write_files : lookup(f, "encoding", "") == "gz+b64" ? base64gzip(c) == f.content : c == f.content if f.path == "/etc/shs-monitoring/grafana/dashboards/${n}"], true)],
-      [for p, c in var.grafana_provisioning : contains([for f in yamldecode(output.user_data).write_files : lookup(f, "encoding", "") == "gz+b64" ? base64gzip(c) == f.content : c == f.content if f.path == "/etc/shs-monitoring/grafana/provisioning/${p}"], true)],
+      [for n, c in var.rule_files : output.files["prometheus/rules/${n}"] == c],
+      [for n, c in var.dashboards : output.files["grafana/dashboards/${n}"] == c],
+      [for p, c in var.grafana_provisioning : output.files["grafana/provisioning/${p}"] == c],
+      [output.files["prometheus/prometheus.yml"] == output.prometheus_config],
     ))
-    error_message = "each file's content arrives exactly (as given, or gzip+base64 with encoding gz+b64)"
+    error_message = "each file's content arrives exactly as given"
   }
 
   assert {
-    condition     = [for f in yamldecode(output.user_data).write_files : lookup(f, "encoding", "none") if endswith(f.path, "/big.rules.yml")] == ["gz+b64"] && [for f in yamldecode(output.user_data).write_files : lookup(f, "encoding", "none") if endswith(f.path, "/a.rules.yml")] == ["none"]
-    error_message = "large files are compressed (gz+b64); small ones stay readable"
+    condition = (
+      one(yandex_compute_instance_group.monitoring.instance_template).metadata["shs-monitoring-files"] == base64gzip(jsonencode(output.files)) &&
+      one(yandex_compute_instance_group.monitoring.instance_template).metadata["shs-monitoring-files-sha256"] == sha256(jsonencode(output.files)) &&
+      output.files_sha256 == sha256(jsonencode(output.files))
+    )
+    error_message = "the instance's metadata carries them all (shs-monitoring-files: a gzip+base64 JSON map) and their SHA-256 (shs-monitoring-files-sha256)"
   }
 
   assert {
-    condition     = strcontains(output.compose, "\"/etc/shs-monitoring/grafana/provisioning:/etc/grafana/provisioning:ro\"") && strcontains(output.compose, "\"/etc/shs-monitoring/grafana/dashboards:/etc/grafana/dashboards:ro\"")
-    error_message = "Grafana reads the provisioning and the dashboards where the repository's dashboard provider looks (/etc/grafana/dashboards)"
+    condition     = length([for f in yamldecode(output.user_data).write_files : f.path if startswith(f.path, "/etc/shs-monitoring")]) == 0
+    error_message = "none of them is in the user-data's write_files, which cloud-init runs on an instance's first boot only"
   }
 
   assert {
-    condition     = output.metadata_bytes > length(output.user_data) && output.metadata_bytes < 262144
-    error_message = "the metadata's size is counted, and these files fit"
+    condition = [for c in yamldecode(output.user_data).bootcmd : c[0]] == ["mkdir", "chown", "python3"] && alltrue([
+      for want in ["KEY = \"shs-monitoring-files\"\nHASH_KEY = \"shs-monitoring-files-sha256\"\n", "os.environ.get(\"METADATA_FILES_DIR\", \"/etc/shs-monitoring\")"] :
+      strcontains(yamldecode(output.user_data).bootcmd[2][2], want)
+    ])
+    error_message = "at every boot, once Prometheus's data directory is there, a boot command writes the files from those metadata keys to /etc/shs-monitoring"
+  }
+
+  assert {
+    condition     = output.metadata_bytes > length(output.user_data) + length(one(yandex_compute_instance_group.monitoring.instance_template).metadata["shs-monitoring-files"]) && output.metadata_bytes < 262144
+    error_message = "the metadata's size is counted, the files' key included, and these files fit"
+  }
+}
+
+# The module with the same files twice, one file changed and one left out (tests/hash).
+run "a_changed_file_changes_the_hash" {
+  command = plan
+
+  module {
+    source = "./tests/hash"
+  }
+
+  assert {
+    condition     = output.sha256.same == output.sha256.original
+    error_message = "the same files give the same hash (and metadata): no change in the plan"
+  }
+
+  assert {
+    condition     = output.sha256.changed != output.sha256.original && output.sha256.removed != output.sha256.original && output.sha256.changed != output.sha256.removed
+    error_message = "a changed or removed file changes the hash in the metadata: the plan shows the group changing, and the restarted node writes the new files"
   }
 }
 

@@ -1,5 +1,5 @@
 # Contents too large to write out in monitoring.tftest.hcl, whose variables cannot call functions: a rule file
-# over the compression threshold, and a dashboard that stays over the metadata's limit even compressed.
+# of some size, and a dashboard that stays over the metadata's limit even compressed.
 terraform {
   required_version = ">= 1.6"
   # Declared only so that the test file's mock provider, which every run is given, resolves here too.
@@ -12,7 +12,7 @@ terraform {
 }
 
 output "big_rules" {
-  description = "A rule file of about 5 KB (compressed when delivered)."
+  description = "A rule file of about 5 KB."
   value       = "groups:\n  - name: big\n    rules:\n${join("", [for i in range(100) : "      - record: shs:test_${i}\n        expr: vector(${i})\n"])}"
 }
 
