@@ -108,6 +108,33 @@ jobs:
     expect(apply.with).not.toHaveProperty('variables');
   });
 
+  it('monitoring/ reaches the cloud through terraform: deploy.yml runs on a change to it, pr-smoke.yml plans a pull request that has one', () => {
+    const deploy = parseYaml(read('deploy.yml')) as { on: { push: { paths: string[] } } };
+    expect(deploy.on.push.paths).toEqual(expect.arrayContaining(['terraform/**', 'monitoring/**']));
+    // terraform-plan decides from the pull request's files (gh api): its step, run as the runner runs it
+    // (bash -eo pipefail), with a stand-in gh that lists the given files.
+    type Step = { id?: string; run?: string };
+    const smoke = parseYaml(read('pr-smoke.yml')) as { jobs: Record<string, { steps: Step[] }> };
+    const step = smoke.jobs['terraform-plan']!.steps.find((x) => x.id === 'changes')!;
+    const decide = (files: string[], more = 0) => {
+      const bin = mkdtempSync(join(tmp, 'gh-'));
+      const list = files.map((f) => `'${f}'`).join(' ');
+      writeFileSync(join(bin, 'gh'), `#!/bin/sh\n[ "$1 $2" = "api repos/o/r/pulls/7/files" ] || exit 2\nprintf '%s\\n' ${list}\nyes shs/src/x.ts | head -n ${more}\n`, { mode: 0o755 });
+      writeFileSync(join(bin, 'output'), '');
+      writeFileSync(join(bin, 'summary'), '');
+      const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, GITHUB_OUTPUT: join(bin, 'output'), GITHUB_STEP_SUMMARY: join(bin, 'summary'), GITHUB_REPOSITORY: 'o/r', PR: '7', GH_TOKEN: 't' };
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], { env, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(bin, 'output'), 'utf8');
+    };
+    expect(decide(['monitoring/prometheus/rules/shs.rules.yml'])).toBe('terraform=true\n');
+    expect(decide(['shs/src/main.ts', 'monitoring/grafana/dashboards/shs.json'])).toBe('terraform=true\n');
+    expect(decide(['terraform/main.tf'])).toBe('terraform=true\n');
+    expect(decide(['shs/src/main.ts', 'docs/monitoring.md', 'test/terraform/support.ts'])).toBe('terraform=false\n');
+    // A long list (many pages) whose first file matches: the decision does not depend on gh outliving grep.
+    expect(decide(['terraform/main.tf'], 200_000)).toBe('terraform=true\n');
+  });
+
   it('actionlint and the wiring check both catch mistakes', async () => {
     const broken = `name: broken
 on: push
