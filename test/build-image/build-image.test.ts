@@ -191,7 +191,7 @@ describe('the SHS image takes nothing from the build host', () => {
     expect(isolated.digest).toBe(normal.digest);
     expect(readFileSync(join(tmp, 'host-hidden.tar')).equals(readFileSync(join(tmp, 'host-normal.tar')))).toBe(true);
     expect(existsSync(join(tmp, 'empty-tool-cache', 'debs'))).toBe(true); // the pinned .debs were downloaded afresh
-  });
+  }, 300_000); // two whole builds without a cache, the .debs downloaded: over a minute on two cores
 });
 
 describe('the pushed image boots', () => {

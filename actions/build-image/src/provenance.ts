@@ -1,6 +1,7 @@
 // Where an image comes from: the commit (revision), its time (the image's `created` and every file's mtime, so
 // builds of one commit are identical anywhere) and the source repository URL.
 import { runProgram } from '../../common/src/exec.js';
+import { runnerContext } from '../../common/src/runner-context.js';
 
 export interface Provenance {
   revision?: string;
@@ -46,12 +47,13 @@ export function parseSourceDateEpoch(value: string, name = 'source-date-epoch'):
  */
 export async function resolveProvenance(options: { cwd: string; env?: NodeJS.ProcessEnv; revision?: string; source?: string; sourceDateEpoch?: string }): Promise<Provenance> {
   const env = options.env ?? process.env;
-  const revision = options.revision || env.GITHUB_SHA || (await git(options.cwd, ['rev-parse', 'HEAD']));
+  const runner = runnerContext(env);
+  const revision = options.revision || runner.sha || (await git(options.cwd, ['rev-parse', 'HEAD']));
   const remote = async () => {
     const url = await git(options.cwd, ['remote', 'get-url', 'origin']);
     return url ? sourceUrl(url) : undefined;
   };
-  const source = options.source || (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : undefined) || (await remote());
+  const source = options.source || (env.GITHUB_SERVER_URL?.trim() && runner.repository ? `${runner.serverUrl}/${runner.repository}` : undefined) || (await remote());
   const epoch = options.sourceDateEpoch || env.SOURCE_DATE_EPOCH;
   if (epoch) return { ...(revision ? { revision } : {}), ...(source ? { source } : {}), created: parseSourceDateEpoch(epoch), createdFrom: 'source-date-epoch' };
   const ct = revision ? await git(options.cwd, ['show', '-s', '--format=%ct', revision]) : undefined;
