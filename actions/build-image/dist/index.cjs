@@ -22981,12 +22981,13 @@ function parseSourceDateEpoch(value, name = "source-date-epoch") {
 }
 async function resolveProvenance(options) {
   const env = options.env ?? process.env;
-  const revision = options.revision || env.GITHUB_SHA || await git(options.cwd, ["rev-parse", "HEAD"]);
+  const runner = runnerContext(env);
+  const revision = options.revision || runner.sha || await git(options.cwd, ["rev-parse", "HEAD"]);
   const remote = async () => {
     const url = await git(options.cwd, ["remote", "get-url", "origin"]);
     return url ? sourceUrl(url) : void 0;
   };
-  const source = options.source || (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : void 0) || await remote();
+  const source = options.source || (env.GITHUB_SERVER_URL?.trim() && runner.repository ? `${runner.serverUrl}/${runner.repository}` : void 0) || await remote();
   const epoch = options.sourceDateEpoch || env.SOURCE_DATE_EPOCH;
   if (epoch) return { ...revision ? { revision } : {}, ...source ? { source } : {}, created: parseSourceDateEpoch(epoch), createdFrom: "source-date-epoch" };
   const ct = revision ? await git(options.cwd, ["show", "-s", "--format=%ct", revision]) : void 0;
