@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT } from './support/shs.js';
+import { ROOT, eventually } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 interface Panel {
@@ -120,8 +120,10 @@ describe('the Grafana dashboard against a live Prometheus', () => {
   it('pipeline status shows the alerts Prometheus evaluates', async () => {
     const { alertsText } = await import('../cli/src/commands/stack.js');
     // Every instance sick: the proxy marks both peers down, which SHSNoHealthyUpstream notices (pending first).
-    await stack.fault(0, 'sick');
-    await stack.fault(1, 'sick');
+    // (An instance the supervisor is still restarting after the first test's sickness is waited for.)
+    const fault = (i: number, mode: 'sick' | 'healthy') => eventually(() => stack.fault(i, mode).then(() => true), 30_000, 250);
+    await fault(0, 'sick');
+    await fault(1, 'sick');
     try {
       const deadline = Date.now() + 60_000;
       let text = '';
@@ -131,8 +133,8 @@ describe('the Grafana dashboard against a live Prometheus', () => {
       }
       expect(text).toMatch(/SHSNoHealthyUpstream\s+(pending|firing)\s+page/);
     } finally {
-      await stack.fault(0, 'healthy');
-      await stack.fault(1, 'healthy');
+      await fault(0, 'healthy');
+      await fault(1, 'healthy');
     }
   }, 90_000);
 });

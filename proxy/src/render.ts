@@ -27,6 +27,8 @@ export interface ProxyOptions {
   connectTimeoutMs: number;
   readTimeoutMs: number;
   listReadTimeoutMs: number;
+  /** POST /api/session and DELETE: a commit may take longer than a read (see proxy/README.md). */
+  writeReadTimeoutMs: number;
   /** /long_dummy: fresh this long, never served older than maxStaleSeconds. */
   cacheFreshSeconds: number;
   maxStaleSeconds: number;
@@ -44,6 +46,7 @@ export const PROXY_DEFAULTS = {
   connectTimeoutMs: 300,
   readTimeoutMs: 1000,
   listReadTimeoutMs: 30_000,
+  writeReadTimeoutMs: 5000,
   cacheFreshSeconds: 30,
   maxStaleSeconds: 60,
   bodyLimit: '16k',
@@ -143,6 +146,7 @@ export function render(template: string, o: ProxyOptions): string {
     connect_timeout: ms(o.connectTimeoutMs),
     read_timeout: ms(o.readTimeoutMs),
     list_read_timeout: ms(o.listReadTimeoutMs),
+    write_read_timeout: ms(o.writeReadTimeoutMs),
     cache_fresh: `${o.cacheFreshSeconds}s`,
   };
   return `${fill(template, values, { user: o.user !== null, https: o.httpsListen !== null, http3: o.http3 })}\n`;

@@ -1,10 +1,14 @@
 -- balancer_by_lua: round robin over the healthy peers; a retry goes to a peer this request has not tried.
--- Which failures are retried is nginx's proxy_next_upstream. nginx itself never replays POST or PATCH once
--- sent, but it would replay DELETE: here no non-idempotent request is replayed once its previous attempt had
--- sent any byte, so only a failed connection (nothing sent) moves it to another peer.
+-- Which failures are retried is nginx's proxy_next_upstream (with non_idempotent, so nginx would replay any
+-- method): here a POST, PATCH or DELETE is replayed once its previous attempt had sent any byte only when the
+-- service declares it replayable (routes.replayable: /operation, and POST /api/session with an Idempotency-Key);
+-- any other write moves to another peer only after a failed connection (nothing sent).
+-- A peer whose attempt timed out is ejected at once (health.eject); a 503 the service marks
+-- X-SHS-Retryable: false (its shared database refused) is not tried elsewhere (routes.unavailable answers it).
 local balancer = require "ngx.balancer"
 local config = require "shs.config"
 local health = require "shs.health"
+local routes = require "shs.routes"
 
 local _M = {}
 local counter = 0
@@ -38,13 +42,24 @@ function _M.pick()
     tried = {}
     ctx.shs_tried = tried
     balancer.set_more_tries(#config.peers - 1)
-  elseif NON_IDEMPOTENT[ngx.req.get_method()] and _M.previous_attempt_sent(ngx.var.upstream_bytes_sent) then
-    ngx.log(ngx.WARN, "shs balancer: not replaying ", ngx.req.get_method(), " ", ngx.var.uri, ": it reached an instance")
-    return ngx.exit(ngx.ERROR)
+  else
+    local _, status = balancer.get_last_failure()
+    -- a read timeout: the peer is hung (or far too slow); out of rotation now, the active checks bring it back
+    if status == 504 and ctx.shs_peer then health.eject(ctx.shs_peer, "read timeout") end
+    -- the shared database refused: another instance would ask the same database, so it is not asked twice
+    if status == 503 and ngx.var.upstream_http_x_shs_retryable == "false" then
+      ngx.var.shs_failure = "database_refused"
+      return ngx.exit(ngx.ERROR)
+    end
+    if NON_IDEMPOTENT[ngx.req.get_method()] and not routes.replayable() and _M.previous_attempt_sent(ngx.var.upstream_bytes_sent) then
+      ngx.log(ngx.WARN, "shs balancer: not replaying ", ngx.req.get_method(), " ", ngx.var.uri, ": it reached an instance")
+      return ngx.exit(ngx.ERROR)
+    end
   end
   local peer = choose(tried)
   if not peer then return ngx.exit(ngx.ERROR) end
   tried[peer.name] = true
+  ctx.shs_peer = peer.name
   local ok, err = balancer.set_current_peer(peer.host, peer.port)
   if not ok then
     ngx.log(ngx.ERR, "shs balancer: ", err)

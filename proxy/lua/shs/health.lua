@@ -81,6 +81,18 @@ function _M.healthy_count()
   return n
 end
 
+-- Out of rotation now (a request to it timed out), without waiting for `fall` failed probes; the probes bring
+-- it back after `rise` successes as usual.
+function _M.eject(name, reason)
+  dict:set("ok:" .. name, 0)
+  dict:set("reason:" .. name, reason)
+  if dict:get("up:" .. name) ~= false then
+    dict:set("up:" .. name, false)
+    dict:incr("downs:" .. name, 1, 0)
+    ngx.log(ngx.WARN, "shs health: ", name, " is down: ", reason)
+  end
+end
+
 function _M.start()
   if ngx.worker.id() ~= 0 then return end -- one prober for all workers
   local interval = config.health.interval_ms / 1000

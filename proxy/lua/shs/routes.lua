@@ -18,6 +18,23 @@ local ROUTES = {
   { "^/api/session/[^/]+$", "/api/session/{id}", { GET = true, HEAD = true, DELETE = true } },
 }
 
+-- The service's replay contract (shs/README.md, "Replays"): writes the proxy may send again to another instance
+-- when an attempt that reached one failed (read timeout, connection error). /operation has no side effects;
+-- POST /api/session is replayable when it carries an Idempotency-Key (the service answers a repeat with the
+-- first answer, and never creates a second row). "always" or the request header that makes it replayable.
+local REPLAYABLE = {
+  ["/operation"] = { POST = "always" },
+  ["/api/session"] = { POST = "idempotency-key" },
+}
+
+local WRITES = { POST = true, PATCH = true, DELETE = true }
+
+function _M.replayable()
+  local rule = (REPLAYABLE[ngx.var.uri] or {})[ngx.req.get_method()]
+  if rule == "always" then return true end
+  return rule ~= nil and (ngx.var["http_" .. rule:gsub("-", "_")] or "") ~= ""
+end
+
 local ORDER = { "GET", "HEAD", "POST", "DELETE" }
 
 local function allow_header(methods)
@@ -52,11 +69,48 @@ function _M.access()
         ngx.header["Retry-After"] = "1"
         return refuse(503, "unavailable", "no healthy instance; try again shortly")
       end
+      -- writes (except those without side effects) wait longer for their answer: see @write
+      if WRITES[method] and (REPLAYABLE[uri] or {})[method] ~= "always" then
+        return ngx.exec("@write")
+      end
       return
     end
   end
   ngx.ctx.shs_route = "unmatched"
   return refuse(404, "not_found", "no such route")
+end
+
+-- The error page (@unavailable): what no instance answered. A write that reached an instance and got no answer
+-- (read timeout, or the connection cut after it was sent) may have happened: 504 outcome_unknown, never "503,
+-- try again" (a plain retry could do it twice). A 503 the shared database refused (balancer.lua) is passed on
+-- as such. Anything else: 503, try again shortly.
+function _M.unavailable()
+  ngx.header["Retry-After"] = "1"
+  ngx.header["Cache-Control"] = "no-store"
+  if ngx.var.shs_failure == "database_refused" then
+    ngx.status = 503
+    ngx.say('{"error":"database_unavailable","message":"the database cannot be reached; try again"}')
+    return ngx.exit(503)
+  end
+  local method = ngx.req.get_method()
+  if WRITES[method] and (REPLAYABLE[ngx.var.uri] or {})[method] ~= "always" then
+    local statuses, sent = {}, {}
+    for s in (ngx.var.upstream_status or ""):gmatch("[^,:%s]+") do statuses[#statuses + 1] = s end
+    for n in (ngx.var.upstream_bytes_sent or ""):gmatch("[^,:%s]+") do sent[#sent + 1] = tonumber(n) or 0 end
+    for i, s in ipairs(statuses) do
+      if (s == "504" or s == "502") and (sent[i] or 0) > 0 then
+        ngx.header["Retry-After"] = nil
+        ngx.status = 504
+        local retry = _M.replayable() and "retrying with the same Idempotency-Key is safe"
+          or "retry with an Idempotency-Key to make it safe to repeat"
+        ngx.say('{"error":"outcome_unknown","message":"the write reached an instance that did not answer in time: it may or may not have happened; ', retry, '"}')
+        return ngx.exit(504)
+      end
+    end
+  end
+  ngx.status = 503
+  ngx.say('{"error":"unavailable","message":"no instance could answer; try again shortly"}')
+  return ngx.exit(503)
 end
 
 return _M
