@@ -1,6 +1,7 @@
 // Every SQL statement of the API, and the rendering of its rows to JSON text.
 // Rows come back as arrays of PostgreSQL text (no per-value type conversion) and are written straight into
 // JSON: numbers as they are, strings escaped, timestamps formatted by PostgreSQL to ISO 8601 with microseconds.
+import type pg from 'pg';
 import type { Database, Query } from '../db/database.js';
 import { ApiError } from './errors.js';
 import type { NewSession } from './inputs.js';
@@ -69,9 +70,10 @@ const Q = {
 export class Repository {
   constructor(private readonly db: Database) {}
 
-  private async rows(q: { name: string; text: string }, values: unknown[] = []): Promise<Row[]> {
+  /** On `client` when given (a transaction's), else on a connection of the pool. */
+  private async rows(q: { name: string; text: string }, values: unknown[] = [], client?: pg.ClientBase): Promise<Row[]> {
     const query: Query & { rowMode: 'array'; types: typeof asText } = { ...q, values, rowMode: 'array', types: asText };
-    const result = await this.db.query(query);
+    const result = client ? await client.query(query as pg.QueryConfig) : await this.db.query(query);
     return result.rows as unknown as Row[];
   }
 
@@ -134,9 +136,10 @@ export class Repository {
   }
 
   /** Creates a session; a missing customer or movie is refused (422) and nothing is written. */
-  async createSession(input: NewSession): Promise<{ id: string; json: string }> {
+  /** `client`: inside that transaction (an Idempotency-Key's: see idempotency.ts). */
+  async createSession(input: NewSession, client?: pg.ClientBase): Promise<{ id: string; json: string }> {
     try {
-      const [row] = await this.rows(Q.createSession, [input.start_time, input.customer_id, input.movie_id]);
+      const [row] = await this.rows(Q.createSession, [input.start_time, input.customer_id, input.movie_id], client);
       if (!row) throw new Error('INSERT ... RETURNING returned no row');
       return { id: row[0]!, json: sessionJson(row) };
     } catch (err) {

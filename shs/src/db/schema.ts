@@ -93,6 +93,21 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'keys and indexes',
     statements: KEYS.map((k) => k.create),
   },
+  {
+    // POST /api/session with an Idempotency-Key: the first answer, kept IDEMPOTENCY_KEY_TTL (see api/idempotency.ts)
+    version: 3,
+    name: 'idempotency keys',
+    statements: [
+      `CREATE TABLE idempotency_keys (
+         key text PRIMARY KEY,
+         fingerprint text NOT NULL,
+         status integer NOT NULL,
+         body text NOT NULL,
+         location text,
+         created_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ApiError, badRequest, errorBody, notFound } from '../api/errors.js';
 import { INT4_MAX, INT8_MAX, parseId } from '../api/ids.js';
+import { IDEMPOTENCY_KEY_TTL_HOURS, expireKeys, fingerprint, once, parseIdempotencyKey } from '../api/idempotency.js';
 import { parseNewSession, parseOperation } from '../api/inputs.js';
 import { Repository } from '../api/repository.js';
 import type { Config } from '../config.js';
@@ -151,6 +152,9 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
     // A refused or not yet obtained password: this instance cannot use the database now (another may).
     if (isConnectionError(err) || e.code === '57014' /* statement timeout */ || err instanceof PasswordUnavailableError || isAuthFailure(err)) {
       req.log.warn({ err: { message: e.message, code: e.code } }, 'database unavailable');
+      // The shared database refused (not this instance's own trouble: its password, its pool): another instance
+      // would ask the same database, so the proxy passes this on instead of trying the next peer.
+      if (!(err instanceof PasswordUnavailableError) && !isAuthFailure(err)) reply.header('x-shs-retryable', 'false');
       return json(reply, 503, errorBody('database_unavailable', 'the database cannot be reached; try again'));
     }
     req.log.error({ err }, 'unhandled error');
@@ -159,6 +163,9 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
 
   app.setNotFoundHandler((req, reply) => json(reply, 404, errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
 
+  // Idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS are deleted at most this often per instance.
+  const KEY_EXPIRY_EVERY_MS = (IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000) / 144;
+  let keysExpiredAt = 0;
   // Routes: path -> method -> handler. Other methods on a known path answer 405 with Allow.
   const routes: Record<string, Partial<Record<Method, Handler>>> = {
     '/': { GET: async (_req, reply) => reply.type(TEXT_TYPE).send('SHS: the session history storage of Filmopoisk\n') },
@@ -235,9 +242,24 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
     '/api/session': {
       GET: async (_req, reply) => streamJson(reply, (write) => repo.sessions(write)),
       POST: async (req, reply) => {
-        const created = await repo.createSession(parseNewSession(req.body));
-        reply.header('location', `/api/session/${created.id}`);
-        return json(reply, 201, created.json);
+        const key = parseIdempotencyKey(req.headers['idempotency-key']);
+        const input = parseNewSession(req.body);
+        if (key === null) {
+          const created = await repo.createSession(input);
+          reply.header('location', `/api/session/${created.id}`);
+          return json(reply, 201, created.json);
+        }
+        const answer = await once(db, key, fingerprint('POST', '/api/session', req.body), async (client) => {
+          const created = await repo.createSession(input, client);
+          return { status: 201, body: created.json, location: `/api/session/${created.id}` };
+        });
+        if (Date.now() - keysExpiredAt > KEY_EXPIRY_EVERY_MS) {
+          keysExpiredAt = Date.now();
+          expireKeys(db).catch((err: Error) => req.log.warn({ err: { message: err.message } }, 'expiring idempotency keys'));
+        }
+        if (answer.location) reply.header('location', answer.location);
+        if (answer.replayed) reply.header('idempotent-replayed', 'true');
+        return json(reply, answer.status, answer.body);
       },
     },
     '/api/session/:id': {
