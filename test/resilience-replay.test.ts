@@ -90,10 +90,15 @@ interface Outcome {
 }
 
 describe('a hung instance', () => {
-  // NOT YET PASSING: the first run after the replay/eject changes had 869 of 3007 requests failing (reads and
-  // /operation answered 503 unavailable by the proxy, creates 503/504), far worse than the issue's 19; not yet
-  // diagnosed. Skipped so the suite stays green; see the report of the zero-error-rollouts work.
-  it.skip(`SIGSTOP of one instance for ${HANG_SECONDS} s under the full mix at ${RATE} RPS: no failed request, no duplicate row`, async () => {
+  // NOT YET PASSING. Diagnosis: the healthy peer was taken out by the first-read-timeout ejection: one read on it
+  // slower than read_timeout (1 s: a cold pool connect on a busy machine) ejected it while the hung one was down
+  // too, and with no peer up routes.access refused everything (503 "no healthy instance") until the probes
+  // brought it back, again and again (783 of 3003 failed). health.eject now never ejects the last peer up (73 of
+  // 3000 failed after that). What is left: the healthy peer itself misses the 400 ms probe and the 1 s read
+  // timeout on a loaded 2-core host (503 "no instance could answer", upstream 504,504 / 504,502 while the
+  // supervisor restarts the hung one), and keyed creates replayed while the hung instance holds their key are
+  // 409 until it is killed.
+  it.skip(`SIGSTOP of one instance for ${HANG_SECONDS} s under the full mix at ${RATE} RPS: no failed request, no duplicate row [SKIPPED: still ~2% failing: the healthy peer misses the 1 s read / 400 ms probe timeouts under load while the other is hung, and keyed creates get 409 while the hung instance holds their key]`, async () => {
     await allUp();
     const before = await sessionCount();
     const client = new HttpClient({ timeoutMs: 15_000, maxSockets: 512 });

@@ -82,8 +82,15 @@ function _M.healthy_count()
 end
 
 -- Out of rotation now (a request to it timed out), without waiting for `fall` failed probes; the probes bring
--- it back after `rise` successes as usual.
+-- it back after `rise` successes as usual. Never the last peer up: one slow answer (a busy machine, a cold pool)
+-- is no proof that it hangs, and with no peer up routes.access would refuse every request until the probes
+-- bring it back; then the probes (`fall`) judge it alone.
 function _M.eject(name, reason)
+  local other_up = false
+  for _, peer in ipairs(config.peers) do
+    if peer.name ~= name and _M.is_up(peer.name) then other_up = true end
+  end
+  if not other_up then return end
   dict:set("ok:" .. name, 0)
   dict:set("reason:" .. name, reason)
   if dict:get("up:" .. name) ~= false then
