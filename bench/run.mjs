@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** In the order they run: load first, as it leaves the full dataset the others reuse. */
-const BENCHES = ['load', 'session-list', 'endpoints', 'startup', 'http-layer', 'proxy', 'smoke-tool', 'build-image', 'deploy'];
+const BENCHES = ['load', 'session-list', 'endpoints', 'startup', 'http-layer', 'proxy', 'overload', 'smoke-tool', 'build-image', 'deploy'];
 /** The benches that run the service's bundle (http-layer does not). */
-const NEEDS_BUNDLE = new Set(['load', 'session-list', 'endpoints']);
+const NEEDS_BUNDLE = new Set(['load', 'session-list', 'endpoints', 'overload']);
 const TOOLS = ['wrk', 'hey'];
 
 function usage(code) {

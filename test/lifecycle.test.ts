@@ -1,4 +1,5 @@
 // Health, database failover, graceful shutdown and the fault switch, with real processes.
+import { Agent, request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../stack/src/ports.js';
@@ -22,7 +23,35 @@ async function blackHole(): Promise<{ port: number; server: Server }> {
   return { port, server };
 }
 
+/** A request over `agent` (keep-alive), with the answer's status, Connection header and body. */
+function over(agent: Agent, url: string, method = 'GET', body?: string): Promise<{ status: number; connection: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, method, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 describe('health', () => {
+  it('/livez answers 200 while the database is unreachable (liveness), /ping 500 (readiness)', async () => {
+    const port = await freePort();
+    const svc = await startService({ ...db.env, SHS_DATABASE_HOSTS: `127.0.0.1:${port}`, SHS_FAULTS_ENABLED: 'true' });
+    try {
+      const live = await fetch(`${svc.url}/livez`);
+      expect([live.status, await live.text()]).toEqual([200, 'alive']);
+      expect((await fetch(`${svc.url}/ping`)).status).toBe(500);
+      // a sick process is not alive: what restarts processes restarts it
+      await fetch(`${svc.url}/_fault`, { method: 'POST', body: JSON.stringify({ mode: 'sick' }), headers: { 'content-type': 'application/json' } });
+      expect((await fetch(`${svc.url}/livez`)).status).toBe(500);
+    } finally {
+      await svc.stop('SIGKILL');
+    }
+  });
+
   it('/ping answers 500 while the database is unreachable and 200 once it is, without a restart', async () => {
     const port = await freePort();
     const svc = await startService({ ...db.env, SHS_DATABASE_HOSTS: `127.0.0.1:${port}` });
@@ -141,6 +170,41 @@ describe('health', () => {
 });
 
 describe('shutdown', () => {
+  it('SIGTERM: /ping fails at once while everything else is served for the delay, keep-alive connections closing after their next answer; then it drains and exits 0', async () => {
+    const svc = await startService({ ...db.env, SHS_SERVER_SHUTDOWN_DELAY_MS: '3000' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const before = await over(agent, `${svc.url}/api/movie/1`);
+      expect([before.status, before.connection]).toEqual([200, 'keep-alive']);
+      svc.process.kill('SIGTERM');
+      await eventually(async () => svc.output().includes('leaving rotation'));
+      // out of rotation: the proxies' checks fail, liveness does not
+      const ping = await fetch(`${svc.url}/ping`);
+      expect([ping.status, await ping.text()]).toEqual([500, 'draining\n']);
+      expect((await fetch(`${svc.url}/livez`)).status).toBe(200);
+      // the open keep-alive connection gets its next answer, told to close
+      const next = await over(agent, `${svc.url}/api/movie/2`);
+      expect([next.status, next.connection]).toEqual([200, 'close']);
+      // new connections are still accepted, writes included
+      const created = await fetch(`${svc.url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ start_time: '2024-01-01T00:00:00Z', customer_id: 1, movie_id: 1 }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: number };
+      expect((await fetch(`${svc.url}/api/session/${id}`, { method: 'DELETE' })).status).toBe(204);
+      expect(svc.output()).not.toContain('"msg":"draining"');
+      expect(await svc.exited).toBe(0);
+      const out = svc.output();
+      expect(out.indexOf('"msg":"draining"')).toBeGreaterThan(out.indexOf('leaving rotation'));
+      expect(out).toContain('drained: exiting');
+    } finally {
+      agent.destroy();
+      await svc.stop('SIGKILL');
+    }
+  });
+
   it('SIGTERM drains an in-flight request, then exits 0', async () => {
     const svc = await startService({ ...db.env, SHS_LONG_DUMMY_DELAY_MS: '1500' });
     const inFlight = fetch(`${svc.url}/long_dummy`);

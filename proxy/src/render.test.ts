@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFeatures } from './nginx.js';
-import { DEFAULT_HEALTH, fill, PROXY_DEFAULTS, render, RenderError, type ProxyOptions } from './render.js';
+import { DEFAULT_CLIENT_LIMITS, DEFAULT_HEALTH, fill, PROXY_DEFAULTS, render, RenderError, type ProxyOptions } from './render.js';
 
 const template = readFileSync(join(import.meta.dirname, '..', 'nginx.conf.template'), 'utf8');
 const base: ProxyOptions = {
@@ -92,6 +92,44 @@ describe('render', () => {
     expect(text).toContain('"forwarded_for":"$http_x_forwarded_for"');
     expect(text).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
     expect(text).not.toContain('$proxy_add_x_forwarded_for');
+  });
+
+  it('limits each client address on the heavy routes only (GET/HEAD of the lists, /db_dummy), and retries no 503 of theirs', () => {
+    const text = render(template, base);
+    const block = (start: string) => text.slice(text.indexOf(start), text.indexOf('\n    }\n', text.indexOf(start)));
+    const lists = block('location ~ ^/api/(movie|customer|session)$');
+    const dbDummy = block('location = /db_dummy');
+    const rest = block('location / {');
+    expect(text).toContain('limit_req_zone $shs_heavy_client zone=shs_lists:2m rate=1r/s;');
+    expect(text).toContain('limit_req_zone $shs_heavy_client zone=shs_db_dummy:2m rate=60r/s;');
+    // POST /api/session shares the lists' location but not their limits: an empty key is not counted
+    expect(text).toMatch(/map \$request_method \$shs_heavy_client \{\s*GET \$binary_remote_addr;\s*HEAD \$binary_remote_addr;\s*default "";\s*\}/);
+    expect(lists).toContain('limit_req zone=shs_lists burst=4 nodelay;');
+    expect(lists).toContain('limit_conn shs_lists_conn 1;');
+    expect(dbDummy).toContain('limit_req zone=shs_db_dummy burst=60 nodelay;');
+    expect(dbDummy).toContain('limit_conn shs_db_dummy_conn 12;');
+    expect(rest).not.toContain('limit_');
+    expect(text).toContain('limit_req_status 429;');
+    expect(text).toContain('limit_conn_status 429;');
+    expect(text).toContain('error_page 429 = @too_many_requests;');
+    expect(block('location @too_many_requests')).toContain('add_header Retry-After 1 always;');
+    // an instance's 503 on a heavy route goes back to the client; elsewhere it is still tried on another peer
+    for (const b of [lists, dbDummy]) expect(b).toMatch(/proxy_next_upstream error timeout http_500 http_502 http_504;/);
+    expect(rest).toMatch(/proxy_next_upstream [^;]*http_503/);
+
+    const custom = render(template, { ...base, clientLimits: { lists: { ratePerSecond: 5, burst: 0, connections: 3 }, dbDummy: { ratePerSecond: 100, burst: 10, connections: 20 } } });
+    expect(custom).toContain('rate=5r/s;');
+    expect(custom).toContain('limit_req zone=shs_lists burst=0 nodelay;');
+    expect(custom).toContain('limit_conn shs_db_dummy_conn 20;');
+    const none = render(template, { ...base, clientLimits: null });
+    expect(none).not.toMatch(/^\s*limit_(req|conn)/m);
+    expect(none).not.toMatch(/\{\{/);
+    expect(() => render(template, { ...base, clientLimits: { ...DEFAULT_CLIENT_LIMITS, lists: { ratePerSecond: 0.5, burst: 1, connections: 1 } } })).toThrow(
+      /clientLimits\.lists\.ratePerSecond/,
+    );
+    expect(() => render(template, { ...base, clientLimits: { ...DEFAULT_CLIENT_LIMITS, dbDummy: { ratePerSecond: 1, burst: 1, connections: 0 } } })).toThrow(
+      /clientLimits\.dbDummy\.connections/,
+    );
   });
 
   it('validates what it is given', () => {

@@ -33,12 +33,42 @@ export interface ProxyOptions {
   cacheFreshSeconds: number;
   maxStaleSeconds: number;
   bodyLimit: string;
+  /** Per-client-address limits on the heavy routes (GET and HEAD of the three lists; /db_dummy); null: none. */
+  clientLimits: ClientLimits | null;
   /** Log files; default under runDir. */
   accessLog?: string;
   errorLog?: string;
 }
 
 export const DEFAULT_HEALTH = { intervalMs: 500, timeoutMs: 400, rise: 2, fall: 2 } as const;
+
+/** What one client address may send to a group of routes; beyond it, 429 with Retry-After: 1. */
+export interface ClientLimit {
+  /** Requests per second, on average (nginx limit_req rate). */
+  ratePerSecond: number;
+  /** Requests above that rate answered at once rather than refused (limit_req burst, nodelay). */
+  burst: number;
+  /** Requests in flight at once (limit_conn). */
+  connections: number;
+}
+
+export interface ClientLimits {
+  /** GET and HEAD of /api/movie, /api/customer, /api/session (POST /api/session is not limited). */
+  lists: ClientLimit;
+  /** /db_dummy. */
+  dbDummy: ClientLimit;
+}
+
+/**
+ * A full list is 24 MiB and about a core for half a second or more (PostgreSQL's sort, then Node's JSON): one
+ * address gets one list at a time, one a second on average (a few in a row after a pause: the smoke checks ask
+ * for the three lists one after another). /db_dummy holds a database connection for 100 ms: 60 a second, 12 in
+ * flight, five times the task's whole 120 RPS mix's share of it (10%), under what two instances serve (2 x 8 / 0.1 s).
+ */
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  lists: { ratePerSecond: 1, burst: 4, connections: 1 },
+  dbDummy: { ratePerSecond: 60, burst: 60, connections: 12 },
+};
 
 /** The contract's tuning, the same wherever the proxy runs (see proxy/README.md for why these values). */
 export const PROXY_DEFAULTS = {
@@ -50,6 +80,7 @@ export const PROXY_DEFAULTS = {
   cacheFreshSeconds: 30,
   maxStaleSeconds: 60,
   bodyLimit: '16k',
+  clientLimits: DEFAULT_CLIENT_LIMITS,
 } as const satisfies Partial<ProxyOptions>;
 
 export class RenderError extends Error {
@@ -113,6 +144,16 @@ export function validate(o: ProxyOptions): void {
   if (h.timeoutMs >= h.intervalMs * 2) throw new RenderError('health.timeoutMs must be shorter than two intervals');
   if (h.rise < 1 || h.fall < 1) throw new RenderError('health.rise and health.fall must be at least 1');
   if (o.maxStaleSeconds <= o.cacheFreshSeconds + 5) throw new RenderError('maxStaleSeconds must exceed cacheFreshSeconds by more than 5 s');
+  if (o.clientLimits) {
+    for (const [group, l] of Object.entries(o.clientLimits) as [string, ClientLimit][]) {
+      const whole = (name: keyof ClientLimit, min: number) => {
+        if (!Number.isInteger(l[name]) || l[name] < min || l[name] > 100_000) throw new RenderError(`clientLimits.${group}.${name} must be a whole number from ${min} to 100000`);
+      };
+      whole('ratePerSecond', 1);
+      whole('burst', 0);
+      whole('connections', 1);
+    }
+  }
 }
 
 export function render(template: string, o: ProxyOptions): string {
@@ -148,6 +189,13 @@ export function render(template: string, o: ProxyOptions): string {
     list_read_timeout: ms(o.listReadTimeoutMs),
     write_read_timeout: ms(o.writeReadTimeoutMs),
     cache_fresh: `${o.cacheFreshSeconds}s`,
+    list_rate: String(o.clientLimits?.lists.ratePerSecond ?? ''),
+    list_burst: String(o.clientLimits?.lists.burst ?? ''),
+    list_connections: String(o.clientLimits?.lists.connections ?? ''),
+    db_dummy_rate: String(o.clientLimits?.dbDummy.ratePerSecond ?? ''),
+    db_dummy_burst: String(o.clientLimits?.dbDummy.burst ?? ''),
+    db_dummy_connections: String(o.clientLimits?.dbDummy.connections ?? ''),
   };
-  return `${fill(template, values, { user: o.user !== null, https: o.httpsListen !== null, http3: o.http3 })}\n`;
+  const flags = { user: o.user !== null, https: o.httpsListen !== null, http3: o.http3, client_limits: o.clientLimits !== null };
+  return `${fill(template, values, flags)}\n`;
 }

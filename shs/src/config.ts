@@ -10,8 +10,10 @@ export interface Config {
     host: string;
     port: number;
     instance_id: string;
+    shutdown_delay_ms: number;
     shutdown_timeout_ms: number;
     body_limit_bytes: number;
+    heavy_concurrency: number;
   };
   database: {
     hosts: string[];
@@ -56,8 +58,10 @@ const FIELDS: readonly Field[] = [
   { path: ['server', 'host'], kind: { type: 'string' }, doc: 'address to listen on' },
   { path: ['server', 'port'], kind: { type: 'int', min: 0, max: 65535 }, doc: 'TCP port (0 picks a free one)' },
   { path: ['server', 'instance_id'], kind: { type: 'string', allowEmpty: true }, doc: 'name reported by /operation and in logs; empty: the host name' },
-  { path: ['server', 'shutdown_timeout_ms'], kind: { type: 'int', min: 0, max: 600_000 }, doc: 'after SIGTERM, in-flight requests get this long before a forced exit' },
+  { path: ['server', 'shutdown_delay_ms'], kind: { type: 'int', min: 0, max: 600_000 }, doc: 'after SIGTERM, keep serving this long with /ping failing before closing the listener, so the proxies\' checks take the instance out of rotation first (they need fall x interval + timeout: 1.4 s by default)' },
+  { path: ['server', 'shutdown_timeout_ms'], kind: { type: 'int', min: 0, max: 600_000 }, doc: 'after that delay, in-flight requests get this long before a forced exit' },
   { path: ['server', 'body_limit_bytes'], kind: { type: 'int', min: 64, max: 10_485_760 }, doc: 'largest accepted request body' },
+  { path: ['server', 'heavy_concurrency'], kind: { type: 'int', min: 0, max: 1000 }, doc: 'heavy requests (the three lists, /db_dummy) in flight at once on this instance; more are answered 503 with Retry-After: 1 at once, so /ping and the light routes keep database connections (0: half of database.pool_size)' },
   { path: ['database', 'hosts'], kind: { type: 'hosts' }, doc: 'PostgreSQL servers as host:port, tried in order; the service fails over between them' },
   { path: ['database', 'name'], kind: { type: 'string' }, doc: 'database name' },
   { path: ['database', 'user'], kind: { type: 'string' }, doc: 'database user' },
@@ -81,7 +85,7 @@ const FIELDS: readonly Field[] = [
 
 export function defaultConfig(): Config {
   return {
-    server: { host: '0.0.0.0', port: 8080, instance_id: '', shutdown_timeout_ms: 10_000, body_limit_bytes: 16_384 },
+    server: { host: '0.0.0.0', port: 8080, instance_id: '', shutdown_delay_ms: 2000, shutdown_timeout_ms: 10_000, body_limit_bytes: 16_384, heavy_concurrency: 0 },
     database: {
       hosts: ['127.0.0.1:5432'],
       name: 'shs',

@@ -233,9 +233,10 @@ async function runServer(config: Config): Promise<void> {
   installSignalHandlers(
     {
       leaveRotation: () => server.startDraining(),
-      // Stops accepting connections, closes the idle ones, and resolves once every in-flight request is answered
-      // (each with Connection: close).
+      // Stops accepting connections; each open one closes after answering its request (Connection: close), or
+      // after a second without one; then the pools close.
       drain: async () => {
+        await server.connections.drain(1000);
         await app.close();
         await db.close();
       },

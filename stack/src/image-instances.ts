@@ -82,6 +82,6 @@ export function imageInstanceSpec(image: string, stateDir: string, i: ImageInsta
     ],
     env: {},
     log: i.log,
-    health: { url: `http://127.0.0.1:${i.port}/ping`, expect: 'pong' },
+    health: { url: `http://127.0.0.1:${i.port}/livez`, expect: 'alive' },
   };
 }

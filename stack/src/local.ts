@@ -304,10 +304,21 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
           args: [shsBin(root), 'run_server', '--config', paths.shsConfig],
           env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i + 1}` },
           log: join(paths.logs, `shs-${i + 1}.log`),
-          health: { url: `http://127.0.0.1:${port}/ping`, expect: 'pong' },
+          // liveness: an instance whose database is down stays up (it serves what needs no database)
+          health: { url: `http://127.0.0.1:${port}/livez`, expect: 'alive' },
         },
   );
   programs.push(proxy.spec);
+  // PostgreSQL runs under pg_ctl (started above); the supervisor starts it again if it dies.
+  const pgStart = pg.startCommand();
+  programs.push({
+    name: 'postgres',
+    command: pgStart.command,
+    args: pgStart.args,
+    env: { LC_ALL: 'C' },
+    log: join(paths.logs, 'postgres-watchdog.log'),
+    daemon: { pidFile: pg.pidFile },
+  });
   const rulesFingerprint = monitoringPrograms(options, ports, pg.info.port, programs);
   const supervisorConfig: SupervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);
@@ -392,6 +403,12 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
     return { port: null, url: null };
   };
   for (const p of st?.programs ?? []) {
+    if (p.name === 'postgres') {
+      // the row above already shows the server: add what the supervisor saw of it
+      const row = result[0]!;
+      row.detail += `; restarts ${p.restarts}${p.lastRestartReason ? ` (last: ${p.lastRestartReason})` : ''}`;
+      continue;
+    }
     result.push({
       name: p.name,
       state: p.state,

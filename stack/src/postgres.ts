@@ -73,9 +73,24 @@ export class PostgresServer {
     this.bin = findPostgresBinDir();
   }
 
-  private async exec(tool: string, args: string[]): Promise<string> {
+  /** The command line running `tool` as the service user. */
+  private command(tool: string, args: string[]): { command: string; args: string[] } {
     const cmd = join(this.bin, tool);
-    const [file, argv] = this.user ? ['runuser', ['-u', this.user.name, '--', cmd, ...args]] : [cmd, args];
+    return this.user ? { command: 'runuser', args: ['-u', this.user.name, '--', cmd, ...args] } : { command: cmd, args };
+  }
+
+  /** What starts the server and returns once it accepts connections (for the supervisor's watchdog). */
+  startCommand(): { command: string; args: string[] } {
+    return this.command('pg_ctl', ['start', '-D', this.info.dataDir, '-l', this.info.logFile, '-w', '-t', '60', '-s']);
+  }
+
+  /** The file holding the postmaster's pid while the server runs; removed by a clean stop. */
+  get pidFile(): string {
+    return join(this.info.dataDir, 'postmaster.pid');
+  }
+
+  private async exec(tool: string, args: string[]): Promise<string> {
+    const { command: file, args: argv } = this.command(tool, args);
     try {
       const { stdout } = await run(file, argv, { cwd: '/', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 16 << 20 });
       return stdout;

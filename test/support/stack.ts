@@ -1,9 +1,10 @@
 // A whole local stack (PostgreSQL, SHS instances, proxy, supervisor) in a temporary state directory.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, stackPaths, stackPorts, status, up } from '../../stack/src/local.js';
 import { readStatus } from '../../stack/src/supervisor.js';
+import pg from 'pg';
 import { ROOT } from './shs.js';
 
 export interface TestStack {
@@ -15,6 +16,8 @@ export interface TestStack {
   caFile: string;
   pidOf(name: string): number;
   restartsOf(name: string): number;
+  /** A client of the stack's database, as the service's user. */
+  dbClient(): Promise<pg.Client>;
   /** Prometheus's URL, when the stack runs it (startStack({ monitoring: true })). */
   prometheus: string | null;
   /** The proxy's Prometheus text. */
@@ -57,6 +60,11 @@ export async function startStack(options: { instances?: number; faults?: boolean
     caFile: join(paths.proxy, 'tls', 'cert.pem'),
     pidOf: (name) => program(name).pid ?? 0,
     restartsOf: (name) => program(name).restarts,
+    async dbClient() {
+      const client = new pg.Client({ host: '127.0.0.1', port: ports.postgres, database: 'shs', user: 'shs', password: readFileSync(paths.dbPassword, 'utf8').trim() });
+      await client.connect();
+      return client;
+    },
     proxyMetrics: async () => (await fetch(`http://127.0.0.1:${ports.proxyMetrics}/metrics`)).text(),
     async fault(instance, mode) {
       const r = await fetch(`http://127.0.0.1:${ports.instances[instance]}/_fault`, {

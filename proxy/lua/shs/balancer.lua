@@ -17,12 +17,15 @@ local NON_IDEMPOTENT = { POST = true, PATCH = true, DELETE = true }
 
 local function choose(tried)
   local n = #config.peers
-  -- healthy and untried first, then anything untried (health verdicts may lag a restart)
-  for pass = 1, 2 do
+  -- healthy and untried first; then alive (accepting connections, if not ready: no peer is up, or all that
+  -- are were tried); then anything untried (health verdicts may lag a restart)
+  for pass = 1, 3 do
     for _ = 1, n do
       counter = counter + 1
       local peer = config.peers[(counter % n) + 1]
-      if not tried[peer.name] and (pass == 2 or health.is_up(peer.name)) then return peer end
+      if not tried[peer.name] and (pass == 3 or (pass == 1 and health.is_up(peer.name)) or (pass == 2 and health.is_alive(peer.name))) then
+        return peer
+      end
     end
   end
   return nil

@@ -1,6 +1,11 @@
 -- Active health checks: one worker probes every peer's /ping (expecting 200 "pong") every interval over a
 -- cosocket, and keeps the verdicts in a shared dict every worker reads. A peer goes down after `fall`
 -- consecutive failures and comes back after `rise` consecutive successes.
+-- /ping is readiness: a peer can be alive (it accepts connections) without being up, e.g. while its database
+-- is unreachable, while it drains, or while it is too busy to answer a probe in time. When no peer is up,
+-- requests still go to the alive ones (each answers what it can: routes without the database work, the others
+-- fail fast with 503), rather than the proxy refusing everything; only when no peer accepts connections
+-- either (`fall` refused or failed connects in a row) does the proxy answer 503 itself.
 local config = require "shs.config"
 
 local _M = {}
@@ -24,19 +29,26 @@ function _M.probe(peer, timeout_ms)
   local sock = ngx.socket.tcp()
   sock:settimeouts(timeout_ms, timeout_ms, timeout_ms)
   local ok, err = sock:connect(peer.host, peer.port)
-  if not ok then return false, "connect: " .. tostring(err) end
+  if not ok then return false, "connect: " .. tostring(err), false end
   ok, err = sock:send("GET /ping HTTP/1.0\r\nHost: shs\r\nUser-Agent: shs-proxy-health\r\nX-Request-Id: health-check\r\n\r\n")
-  if not ok then sock:close(); return false, "send: " .. tostring(err) end
+  if not ok then sock:close(); return false, "send: " .. tostring(err), true end
   local status, body = read_response(sock)
   sock:close()
-  if not status then return false, body end
-  if status ~= 200 or body ~= "pong" then return false, "answered " .. status end
-  return true
+  if not status then return false, body, true end
+  if status ~= 200 or body ~= "pong" then return false, "answered " .. status, true end
+  return true, nil, true
 end
 
-local function record(peer, healthy, reason)
+local function record(peer, healthy, reason, connected)
   local h = config.health
   local key = peer.name
+  -- alive: it accepts connections; not after `fall` probes in a row that could not connect
+  if connected then
+    dict:set("unreachable:" .. key, 0)
+    dict:set("alive:" .. key, true)
+  elseif dict:incr("unreachable:" .. key, 1, 0) >= h.fall then
+    dict:set("alive:" .. key, false)
+  end
   if healthy then
     dict:set("fail:" .. key, 0)
     local n = dict:incr("ok:" .. key, 1, 0)
@@ -63,14 +75,27 @@ local function check_all(premature)
     threads[i] = ngx.thread.spawn(_M.probe, peer, config.health.timeout_ms)
   end
   for i, peer in ipairs(config.peers) do
-    local ok, healthy, reason = ngx.thread.wait(threads[i])
-    if not ok then healthy, reason = false, "probe crashed: " .. tostring(healthy) end
-    record(peer, healthy, reason)
+    local ok, healthy, reason, connected = ngx.thread.wait(threads[i])
+    if not ok then healthy, reason, connected = false, "probe crashed: " .. tostring(healthy), true end
+    record(peer, healthy, reason, connected)
   end
 end
 
 function _M.is_up(name)
   return dict:get("up:" .. name) ~= false -- unknown counts as up until probed
+end
+
+-- Accepted a connection in one of its last `fall` probes; unknown counts as alive until probed.
+function _M.is_alive(name)
+  return dict:get("alive:" .. name) ~= false
+end
+
+function _M.alive_count()
+  local n = 0
+  for _, peer in ipairs(config.peers) do
+    if _M.is_alive(peer.name) then n = n + 1 end
+  end
+  return n
 end
 
 function _M.healthy_count()

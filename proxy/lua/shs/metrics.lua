@@ -180,6 +180,11 @@ function _M.render()
   for _, peer in ipairs(config.peers) do
     add(string.format('shs_proxy_upstream_up{peer="%s"} %d', esc(peer.name), health.is_up(peer.name) and 1 or 0))
   end
+  add("# HELP shs_proxy_upstream_alive Peer accepts connections (1), whether or not it is ready; when no peer is up, the alive ones still get requests")
+  add("# TYPE shs_proxy_upstream_alive gauge")
+  for _, peer in ipairs(config.peers) do
+    add(string.format('shs_proxy_upstream_alive{peer="%s"} %d', esc(peer.name), health.is_alive(peer.name) and 1 or 0))
+  end
   add("# HELP shs_proxy_upstream_down_transitions_total Times a peer was marked down")
   add("# TYPE shs_proxy_upstream_down_transitions_total counter")
   for _, peer in ipairs(config.peers) do

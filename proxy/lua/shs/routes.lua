@@ -53,7 +53,8 @@ local function refuse(status, code, message)
   return ngx.exit(status)
 end
 
--- access_by_lua: classify the request, refuse what is not allowed, and fail fast when no peer is healthy.
+-- access_by_lua: classify the request, refuse what is not allowed, and fail fast when no peer is healthy or
+-- even alive (peers that accept connections but are not ready still get requests when none is: see health.lua).
 function _M.access()
   local uri = ngx.var.uri
   local method = ngx.req.get_method()
@@ -65,7 +66,7 @@ function _M.access()
         ngx.header["Allow"] = allow_header(r[3])
         return refuse(405, "method_not_allowed", method .. " is not allowed here")
       end
-      if health.healthy_count() == 0 and ngx.var.shs_cacheable ~= "1" then
+      if health.healthy_count() == 0 and health.alive_count() == 0 and ngx.var.shs_cacheable ~= "1" then
         ngx.header["Retry-After"] = "1"
         return refuse(503, "unavailable", "no healthy instance; try again shortly")
       end

@@ -15,6 +15,9 @@ const asText = { getTypeParser: () => (value: string) => value };
 
 type Row = (string | null)[];
 
+/** Takes a chunk of a list's JSON; a promise means "wait for it before producing more" (backpressure). */
+export type ListWriter = (chunk: string) => void | Promise<void>;
+
 const str = (v: string | null | undefined) => JSON.stringify(v ?? null);
 const num = (v: string | null | undefined) => (v == null ? 'null' : v);
 
@@ -79,36 +82,41 @@ export class Repository {
 
   /**
    * Streams a JSON array of every row of q: rows are rendered as they arrive and handed to `write` in chunks,
-   * so the query, the rendering and the transfer overlap, and a long list is never held as row objects.
+   * so the query, the rendering and the transfer overlap, and a long list is never held as row objects. When
+   * `write` returns a promise (the client is not keeping up), no more rows are read until it settles. Once
+   * `signal` is aborted (the client went away) the query is cancelled (see Database.eachRow).
    */
   private async list(
     q: { name: string; text: string },
     render: (r: Row) => string,
-    write: (chunk: string) => void,
+    write: ListWriter,
+    signal: AbortSignal | undefined,
     settings?: Record<string, string>,
   ): Promise<void> {
     let batch: string[] = [];
     let opened = false;
     const flush = () => {
-      if (batch.length === 0) return;
-      write(`${opened ? ',' : '['}${batch.join(',')}`);
+      if (batch.length === 0) return undefined;
+      const chunk = `${opened ? ',' : '['}${batch.join(',')}`;
       opened = true;
       batch = [];
+      return write(chunk);
     };
     await this.db.eachRow(
       { ...q, rowMode: 'array', types: asText },
       (row) => {
         batch.push(render(row as Row));
-        if (batch.length >= LIST_CHUNK_ROWS) flush();
+        return batch.length >= LIST_CHUNK_ROWS ? flush() : undefined;
       },
       settings,
+      signal ? { signal } : {},
     );
-    flush();
-    write(opened ? ']' : '[]');
+    await flush();
+    await write(opened ? ']' : '[]');
   }
 
-  movies(write: (chunk: string) => void): Promise<void> {
-    return this.list(Q.movies, movieJson, write);
+  movies(write: ListWriter, signal?: AbortSignal): Promise<void> {
+    return this.list(Q.movies, movieJson, write, signal);
   }
 
   async movie(id: string): Promise<string | null> {
@@ -116,8 +124,8 @@ export class Repository {
     return row ? movieJson(row) : null;
   }
 
-  customers(write: (chunk: string) => void): Promise<void> {
-    return this.list(Q.customers, customerJson, write);
+  customers(write: ListWriter, signal?: AbortSignal): Promise<void> {
+    return this.list(Q.customers, customerJson, write, signal);
   }
 
   async customer(id: string): Promise<string | null> {
@@ -125,9 +133,9 @@ export class Repository {
     return row ? customerJson(row) : null;
   }
 
-  sessions(write: (chunk: string) => void): Promise<void> {
+  sessions(write: ListWriter, signal?: AbortSignal): Promise<void> {
     // Memoize on the customer lookup costs more than it saves here (customer ids barely repeat).
-    return this.list(Q.sessions, sessionJson, write, { enable_memoize: 'off' });
+    return this.list(Q.sessions, sessionJson, write, signal, { enable_memoize: 'off' });
   }
 
   async session(id: string): Promise<string | null> {

@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config.js';
-import { Database, PasswordUnavailableError, type PasswordSource, type QueryOutcome } from './database.js';
+import { Database, DatabaseUnavailableError, PasswordUnavailableError, type PasswordSource, type QueryOutcome } from './database.js';
 
 /** A loopback port nothing listens on: connections to it are refused at once. */
 async function closedPort(): Promise<number> {
@@ -31,9 +31,10 @@ describe('Database telemetry', () => {
   it('reports each query, transaction and row stream once, as an error when the host refuses', async () => {
     const { db, seen } = await unreachable();
     await expect(db.query({ text: 'SELECT 1' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(db.transaction(async (c) => c.query('SELECT 1'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(db.eachRow({ text: 'SELECT 1' }, () => undefined, { work_mem: '4MB' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(db.eachRow({ text: 'SELECT 1' }, () => undefined)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // right after a refusal the next ones fail at once, without trying (see the next test)
+    await expect(db.transaction(async (c) => c.query('SELECT 1'))).rejects.toThrow();
+    await expect(db.eachRow({ text: 'SELECT 1' }, () => undefined, { work_mem: '4MB' })).rejects.toThrow();
+    await expect(db.eachRow({ text: 'SELECT 1' }, () => undefined)).rejects.toThrow();
     expect(seen.map((s) => s.outcome)).toEqual(['error', 'error', 'error', 'error']);
     for (const s of seen) expect(s.seconds).toBeGreaterThanOrEqual(0);
   });
@@ -45,6 +46,34 @@ describe('Database telemetry', () => {
     expect(db.stats().up).toBe(false);
     await expect(db.query({ text: 'SELECT 1' })).rejects.toThrow();
     expect(db.stats().up).toBe(false);
+  });
+
+  it('after a failed connection, requests fail at once for a moment and one tries again, instead of each connecting', async () => {
+    // a "server" that accepts and hangs up: every attempt to connect is counted, and fails
+    let attempts = 0;
+    const server = createServer((socket) => {
+      attempts += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const db = new Database({ ...defaultConfig().database, hosts: [`127.0.0.1:${(server.address() as { port: number }).port}`] });
+      open.push(db);
+      await expect(db.query({ text: 'SELECT 1' })).rejects.toThrow(/Connection terminated/);
+      expect(attempts).toBe(1);
+      const burst = await Promise.allSettled(Array.from({ length: 20 }, () => db.query({ text: 'SELECT 1' })));
+      expect(burst.every((r) => r.status === 'rejected' && r.reason instanceof DatabaseUnavailableError)).toBe(true);
+      expect(attempts).toBe(1);
+      expect(db.stats().up).toBe(false);
+      // after the pause, one request tries again (and fails: the pause doubles)
+      await new Promise((r) => setTimeout(r, 150));
+      await expect(db.query({ text: 'SELECT 1' })).rejects.toThrow(/Connection terminated/);
+      expect(attempts).toBe(2);
+      await expect(db.query({ text: 'SELECT 1' })).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      expect(attempts).toBe(2);
+    } finally {
+      server.close();
+    }
   });
 
   it('a password not at hand yet is an error of the query, but no attempt to reach the database', async () => {

@@ -13,7 +13,9 @@ describe('routeLabel', () => {
 describe('isConnectionError', () => {
   it('tells unreachable servers from statement errors', () => {
     expect(isConnectionError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isConnectionError(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isConnectionError(new Error('Connection terminated due to connection timeout'))).toBe(true);
+    // a wait for a busy pool's connection says nothing about the database
+    expect(isConnectionError(new Error('timeout exceeded when trying to connect'))).toBe(false);
     expect(isConnectionError(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
     expect(isConnectionError('nope')).toBe(false);

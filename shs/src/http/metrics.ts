@@ -70,6 +70,26 @@ export class Metrics {
     pool().queries.subscribe((outcome, seconds) => this.queries.observe({ outcome }, seconds));
   }
 
+  /** Gauges of the heavy requests (lists, /db_dummy) in flight and their limit (see server.ts heavy()). */
+  trackHeavy(read: () => { inFlight: number; limit: number }): void {
+    new Gauge({
+      name: 'shs_http_heavy_requests_in_flight',
+      help: 'Heavy requests (the lists, /db_dummy) being served; at shs_http_heavy_requests_limit more are refused with 503',
+      registers: [this.registry],
+      collect() {
+        this.set(read().inFlight);
+      },
+    });
+    new Gauge({
+      name: 'shs_http_heavy_requests_limit',
+      help: 'Heavy requests this instance serves at once (server.heavy_concurrency)',
+      registers: [this.registry],
+      collect() {
+        this.set(read().limit);
+      },
+    });
+  }
+
   observe(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };
     this.requests.inc(labels);

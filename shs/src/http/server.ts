@@ -10,7 +10,18 @@ import { IDEMPOTENCY_KEY_TTL_HOURS, expireKeys, fingerprint, once, parseIdempote
 import { parseNewSession, parseOperation } from '../api/inputs.js';
 import { Repository } from '../api/repository.js';
 import type { Config } from '../config.js';
-import { type Database, PasswordUnavailableError, SchemaNotReadyError, isAuthFailure, isConnectionError } from '../db/database.js';
+import {
+  type Database,
+  DatabaseBusyError,
+  DatabaseUnavailableError,
+  PasswordUnavailableError,
+  QueryAbortedError,
+  ReadOnlyHostError,
+  SchemaNotReadyError,
+  isAuthFailure,
+  isConnectionError,
+} from '../db/database.js';
+import { type ConnectionTracker, trackConnections } from './connections.js';
 import { FAULT_MODES, FaultState, type FaultMode } from './faults.js';
 import { Metrics, routeLabel } from './metrics.js';
 
@@ -25,7 +36,13 @@ export interface Server {
   app: FastifyInstance;
   metrics: Metrics;
   faults: FaultState;
-  /** Set on SIGTERM: /ping answers 500 so balancers stop sending work. */
+  /** The HTTP connections, for a drain that cuts no request (see connections.ts). */
+  connections: ConnectionTracker;
+  /**
+   * Set on SIGTERM: /ping answers 500 so the balancers take the instance out of rotation, while every other
+   * route keeps answering; each response then carries Connection: close, so keep-alive connections end one by
+   * one after their next answer instead of being cut while a request may be on its way.
+   */
   startDraining(): void;
 }
 
@@ -41,28 +58,62 @@ function json(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type(JSON_TYPE).send(body);
 }
 
+/** What the body stream of a list buffers before its producer waits for 'drain' (two chunks of the longest list). */
+const LIST_STREAM_HIGH_WATER = 1 << 20;
+
 /**
  * Answers 200 with a JSON body produced in chunks. The status is sent only once the first chunk exists, so a
  * failure before any row (database down) is still a proper error answer; a failure after that can only cut
  * the connection, which the client sees as an incomplete answer.
+ * Backpressure: when the body has LIST_STREAM_HIGH_WATER buffered, `write` returns a promise that settles on
+ * 'drain' (or when the client is gone), and the producer reads no more rows until then. A client that reads
+ * nothing for `stallMs` (0: no limit) is cut off, so it cannot hold a database connection forever.
+ * The signal given to `produce` is aborted when the client goes away before the end (the query is cancelled).
  */
-async function streamJson(reply: FastifyReply, produce: (write: (chunk: string) => void) => Promise<void>): Promise<FastifyReply> {
-  const body = new PassThrough();
+async function streamJson(
+  reply: FastifyReply,
+  stallMs: number,
+  produce: (write: (chunk: string) => void | Promise<void>, signal: AbortSignal) => Promise<void>,
+): Promise<FastifyReply> {
+  const body = new PassThrough({ highWaterMark: LIST_STREAM_HIGH_WATER });
+  const gone = new AbortController();
+  const res = reply.raw;
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  const write = (chunk: string): void | Promise<void> => {
+    if (gone.signal.aborted || body.destroyed || body.write(chunk)) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(stall);
+        body.off('drain', done);
+        body.off('close', done);
+        gone.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const stall = stallMs > 0 ? setTimeout(() => res.destroy(), stallMs) : undefined;
+      body.once('drain', done);
+      body.once('close', done);
+      gone.signal.addEventListener('abort', done, { once: true });
+    });
+  };
   await new Promise<void>((resolve, reject) => {
     let started = false;
     produce((chunk) => {
-      body.write(chunk);
+      const wait = write(chunk);
       if (!started) {
         started = true;
         resolve();
       }
-    }).then(
+      return wait;
+    }, gone.signal).then(
       () => {
         body.end();
         resolve();
       },
       (err: unknown) => {
-        if (started) body.destroy(err as Error);
+        // a client that went away is not an error of ours: its stream just ends
+        if (started) body.destroy(err instanceof QueryAbortedError ? undefined : (err as Error));
         else reject(err);
       },
     );
@@ -77,6 +128,14 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
   let draining = false;
   const startedAt = Date.now();
   const host = hostname(); // read once: a system call per request showed in profiles
+  // The heavy routes (the three lists, /db_dummy) hold a database connection for long (a list also a core): at
+  // most heavyLimit of them run at once, more are refused at once (see heavy()).
+  const heavyLimit = config.server.heavy_concurrency || Math.max(1, Math.floor(config.database.pool_size / 2));
+  let heavyInFlight = 0;
+  metrics.trackHeavy(() => ({ inFlight: heavyInFlight, limit: heavyLimit }));
+  // A list whose client reads nothing for this long is cut off: it would hold its database connection (a query
+  // blocked sending rows escapes the statement timeout).
+  const listStallMs = config.database.statement_timeout_ms;
 
   const app = Fastify({
     logger: {
@@ -88,7 +147,9 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
     },
     disableRequestLogging: true,
     bodyLimit: config.server.body_limit_bytes,
-    return503OnClosing: true,
+    // Once closing (after the shutdown delay), requests still arriving on open connections are served, with
+    // Connection: close, rather than refused: a refused write could not be replayed by the proxy.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000, // longer than the proxy's upstream keepalive, so the proxy closes first
     requestIdLogLabel: 'req_id',
@@ -144,13 +205,33 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
 
   app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof ApiError) return json(reply, err.status, errorBody(err.code, err.message));
+    // The client went away before its list started: nobody to answer (counted as 499 by onRequestAbort).
+    if (err instanceof QueryAbortedError) {
+      req.log.debug('list cancelled: the client went away');
+      return reply.code(499).send();
+    }
     const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       const code = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : 'bad_request';
       return json(reply, e.statusCode, errorBody(code, e.message ?? 'bad request'));
     }
+    // Every connection of the pool busy for connect_timeout_ms: this instance is overloaded, the database is not
+    // known to be down (another instance may answer).
+    if (err instanceof DatabaseBusyError) {
+      req.log.warn({ err: { message: err.message } }, 'database pool busy');
+      return json(reply, 503, errorBody('database_busy', 'every database connection of this instance is busy; try again'));
+    }
     // A refused or not yet obtained password: this instance cannot use the database now (another may).
-    if (isConnectionError(err) || e.code === '57014' /* statement timeout */ || err instanceof PasswordUnavailableError || isAuthFailure(err)) {
+    // So is a host that does not accept writes (a standby, or demoted: 25006) while no other one does.
+    if (
+      isConnectionError(err) ||
+      e.code === '57014' /* statement timeout */ ||
+      e.code === '25006' /* read-only transaction */ ||
+      err instanceof ReadOnlyHostError ||
+      err instanceof DatabaseUnavailableError ||
+      err instanceof PasswordUnavailableError ||
+      isAuthFailure(err)
+    ) {
       req.log.warn({ err: { message: e.message, code: e.code } }, 'database unavailable');
       // The shared database refused (not this instance's own trouble: its password, its pool): another instance
       // would ask the same database, so the proxy passes this on instead of trying the next peer.
@@ -166,9 +247,42 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
   // Idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS are deleted at most this often per instance.
   const KEY_EXPIRY_EVERY_MS = (IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000) / 144;
   let keysExpiredAt = 0;
+
+  /**
+   * At most heavyLimit heavy requests in flight, from the handler's start to the end of the response (or the
+   * client's going away): more are answered 503 `overloaded` with Retry-After: 1 at once, so that a burst of
+   * them cannot take the whole pool (the light routes need connections) nor every core (a list renders JSON).
+   */
+  const heavy =
+    (handler: Handler): Handler =>
+    async (req, reply) => {
+      if (heavyInFlight >= heavyLimit) return overloaded(reply);
+      heavyInFlight += 1;
+      reply.raw.once('close', () => {
+        heavyInFlight -= 1;
+      });
+      return handler(req, reply);
+    };
+  const overloaded = (reply: FastifyReply) => {
+    reply.header('retry-after', '1');
+    return json(reply, 503, errorBody('overloaded', `this instance is already serving ${heavyLimit} heavy requests (lists, /db_dummy); try again shortly`));
+  };
+  // HEAD of a list: the headers its GET would have, without running the query. No body is built, so no
+  // Content-Length is sent (the GET's is chunked); the status is what the GET would answer now: 503 while the
+  // heavy requests are at their limit or while the database was unreachable at the last attempt, else 200.
+  const listHead: Handler = async (_req, reply) => {
+    if (heavyInFlight >= heavyLimit) return overloaded(reply);
+    if (!db.stats().up) return json(reply, 503, errorBody('database_unavailable', 'the database cannot be reached; try again'));
+    return reply.code(200).type(JSON_TYPE).send();
+  };
+
   // Routes: path -> method -> handler. Other methods on a known path answer 405 with Allow.
   const routes: Record<string, Partial<Record<Method, Handler>>> = {
     '/': { GET: async (_req, reply) => reply.type(TEXT_TYPE).send('SHS: the session history storage of Filmopoisk\n') },
+    // Liveness: the process answers. Nothing else is checked (not the database: an outage must not get every
+    // instance restarted), and it stays 200 while draining. What restarts a process (the local supervisor, the
+    // cloud instance group) checks this; what routes traffic (the proxy) checks /ping.
+    '/livez': { GET: async (_req, reply) => reply.type(TEXT_TYPE).send('alive') },
     '/ping': {
       GET: async (req, reply) => {
         if (draining) return reply.code(500).type(TEXT_TYPE).send('draining\n');
@@ -179,6 +293,10 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
           if (err instanceof PasswordUnavailableError) {
             req.log.warn({ err: { message: err.message } }, 'ping: database password unavailable');
             return reply.code(500).type(TEXT_TYPE).send('database password unavailable\n');
+          }
+          if (err instanceof ReadOnlyHostError) {
+            req.log.warn({ err: { message: err.message } }, 'ping: database does not accept writes');
+            return reply.code(500).type(TEXT_TYPE).send('database does not accept writes\n');
           }
           if (err instanceof SchemaNotReadyError) {
             req.log.warn({ err: { message: err.message } }, 'ping: schema not ready');
@@ -198,10 +316,10 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
       },
     },
     '/db_dummy': {
-      GET: async (_req, reply) => {
+      GET: heavy(async (_req, reply) => {
         await repo.dbDummy();
         return reply.type(TEXT_TYPE).send('ok');
-      },
+      }),
     },
     '/operation': {
       POST: async (req, reply) => {
@@ -221,7 +339,10 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
         );
       },
     },
-    '/api/movie': { GET: async (_req, reply) => streamJson(reply, (write) => repo.movies(write)) },
+    '/api/movie': {
+      GET: heavy(async (_req, reply) => streamJson(reply, listStallMs, (write, signal) => repo.movies(write, signal))),
+      HEAD: listHead,
+    },
     '/api/movie/:id': {
       GET: async (req, reply) => {
         const id = parseId((req.params as { id?: string }).id, INT4_MAX, 'movie');
@@ -230,7 +351,10 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
         return json(reply, 200, body);
       },
     },
-    '/api/customer': { GET: async (_req, reply) => streamJson(reply, (write) => repo.customers(write)) },
+    '/api/customer': {
+      GET: heavy(async (_req, reply) => streamJson(reply, listStallMs, (write, signal) => repo.customers(write, signal))),
+      HEAD: listHead,
+    },
     '/api/customer/:id': {
       GET: async (req, reply) => {
         const id = parseId((req.params as { id?: string }).id, INT4_MAX, 'customer');
@@ -240,7 +364,7 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
       },
     },
     '/api/session': {
-      GET: async (_req, reply) => streamJson(reply, (write) => repo.sessions(write)),
+      GET: heavy(async (_req, reply) => streamJson(reply, listStallMs, (write, signal) => repo.sessions(write, signal))),
       POST: async (req, reply) => {
         const key = parseIdempotencyKey(req.headers['idempotency-key']);
         const input = parseNewSession(req.body);
@@ -261,6 +385,7 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
         if (answer.replayed) reply.header('idempotent-replayed', 'true');
         return json(reply, answer.status, answer.body);
       },
+      HEAD: listHead,
     },
     '/api/session/:id': {
       GET: async (req, reply) => {
@@ -301,9 +426,9 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
 
   for (const [url, handlers] of Object.entries(routes)) {
     const allowed = Object.keys(handlers) as Method[];
-    if (allowed.includes('GET')) allowed.push('HEAD');
+    if (allowed.includes('GET') && !allowed.includes('HEAD')) allowed.push('HEAD');
     for (const [method, handler] of Object.entries(handlers) as [Method, Handler][]) {
-      app.route({ method, url, handler, exposeHeadRoute: method === 'GET' });
+      app.route({ method, url, handler, exposeHeadRoute: method === 'GET' && !handlers.HEAD });
     }
     const others = METHODS.filter((m) => !allowed.includes(m));
     if (others.length > 0)
@@ -321,6 +446,7 @@ export function buildServer({ config, db, instance, version }: ServerDeps): Serv
     app,
     metrics,
     faults,
+    connections: trackConnections(app.server),
     startDraining() {
       draining = true;
     },

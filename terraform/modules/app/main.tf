@@ -8,9 +8,9 @@
 # image changes only the metadata, so the group restarts the VM rather than re-creating it, and it keeps its
 # address.
 #
-# Auto-healing: the group checks /ping every 10 s and acts only after 6 failures in a row (a minute), far
-# looser than the proxies' checks: a database outage makes every /ping fail, and the proxies answer it in
-# under a second; restarting every app VM would not bring the database back.
+# Auto-healing: the group checks /livez (liveness: the process answers; the database is not checked) every 10 s
+# and acts only after 6 failures in a row (a minute), far looser than the proxies' checks of /ping (readiness,
+# which a database outage fails on every node: restarting every app VM would not bring the database back).
 locals {
   zones = sort(distinct([for n in values(var.nodes) : n.zone]))
 
@@ -141,7 +141,7 @@ resource "yandex_compute_instance_group" "app" {
     unhealthy_threshold = 6
     http_options {
       port = var.port
-      path = "/ping"
+      path = "/livez"
     }
   }
 

@@ -51,10 +51,10 @@ run "auto_healing_looser_than_the_proxies" {
   assert {
     condition = (
       one(yandex_compute_instance_group.app.health_check).interval * one(yandex_compute_instance_group.app.health_check).unhealthy_threshold >= 60
-      && one(one(yandex_compute_instance_group.app.health_check).http_options).path == "/ping"
+      && one(one(yandex_compute_instance_group.app.health_check).http_options).path == "/livez"
       && one(one(yandex_compute_instance_group.app.health_check).http_options).port == 8080
     )
-    error_message = "the group heals a node only after a minute of failed /ping (the proxies eject it in about a second)"
+    error_message = "the group heals a node only after a minute of failed /livez (liveness, not the database); the proxies eject it on /ping in about a second"
   }
 
   assert {

@@ -1,0 +1,118 @@
+// The database going away, on the real local stack under load: PostgreSQL stopped for 10 s, then killed.
+// Liveness (/livez, what the supervisor checks) does not depend on the database, readiness (/ping, what the
+// proxy checks) does: no instance may be restarted for an outage, routes that need the database must fail fast
+// (503, not timeouts), the others must keep answering, and full service must come back by itself right after
+// the database does. A killed PostgreSQL is started again by the supervisor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackPaths } from '../stack/src/local.js';
+import { PostgresServer } from '../stack/src/postgres.js';
+import { readStatus } from '../stack/src/supervisor.js';
+import { eventually } from './support/shs.js';
+import { startStack, type TestStack } from './support/stack.js';
+import { describeOutcomes, startWriteLoad, type Outcome } from './support/write-load.js';
+
+const RATE = 100;
+const OUTAGE_MS = 10_000;
+const CLIENT_TIMEOUT_MS = 10_000;
+
+let stack: TestStack;
+let postgresDir: string;
+
+beforeAll(async () => {
+  stack = await startStack({ instances: 2, faults: false });
+  postgresDir = stackPaths(stack.stateDir).postgres;
+});
+afterAll(async () => stack?.stop());
+
+async function peerUp(port: number): Promise<boolean> {
+  return new RegExp(`shs_proxy_upstream_up\\{peer="127\\.0\\.0\\.1:${port}"\\} 1`).test(await stack.proxyMetrics());
+}
+
+/** Full service: both instances in rotation again and a database route answering through the proxy. */
+async function fullService(): Promise<boolean> {
+  if (!(await peerUp(stack.instancePorts[0]!)) || !(await peerUp(stack.instancePorts[1]!))) return false;
+  return (await fetch(`${stack.http}/api/movie/1`)).status === 200;
+}
+
+const failed = (x: Outcome) => x.status === 0 || x.status >= 400;
+const needsDatabase = (x: Outcome) => x.kind === 'read' || x.kind === 'create' || x.kind === 'delete';
+
+describe('database outage', () => {
+  it('PostgreSQL stopped for 10 s under load: no instance restarted, database routes 503 at once, the others 200, back by itself', async () => {
+    await eventually(fullService, 30_000, 100);
+    expect((await fetch(`${stack.http}/long_dummy`)).status).toBe(200); // the cache holds it
+    const restarts = { 'shs-1': stack.restartsOf('shs-1'), 'shs-2': stack.restartsOf('shs-2') };
+    const load = startWriteLoad({ base: stack.http, rate: RATE, timeoutMs: CLIENT_TIMEOUT_MS, mix: { read: 3, static: 2, cached: 1, create: 1, delete: 1 } });
+    let result;
+    let stopping = 0;
+    let down = 0;
+    let up = 0;
+    let backMs = -1;
+    try {
+      await new Promise((r) => setTimeout(r, 5000));
+      const pg = PostgresServer.attach(postgresDir)!;
+      stopping = performance.now();
+      await pg.stop('fast'); // a clean stop: the supervisor leaves it stopped
+      down = performance.now();
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      expect(readStatus(stackPaths(stack.stateDir).supervisorStatus)!.programs.find((p) => p.name === 'postgres')!.state).toBe('stopped');
+      await PostgresServer.start({ dir: postgresDir }); // returns once it accepts connections
+      up = performance.now();
+      await eventually(fullService, 5000, 50);
+      backMs = performance.now() - up;
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      result = await load.stop();
+    }
+    const { outcomes, created, deleted } = result;
+    const before = outcomes.filter((x) => x.due + x.ms < stopping);
+    const after = outcomes.filter((x) => x.due >= up + backMs + 500);
+    const max = (xs: Outcome[]) => Math.max(0, ...xs.map((x) => x.ms));
+    // from the stop on (while it shuts down, database routes may still succeed) until it is back
+    const dbDuring = outcomes.filter((x) => needsDatabase(x) && x.due >= down && x.due + x.ms <= up);
+    const otherDuring = outcomes.filter((x) => !needsDatabase(x) && x.due >= stopping && x.due <= up + backMs);
+    console.log(
+      `outage: ${outcomes.length} requests; during the outage ${dbDuring.length} needing the database (${dbDuring.filter((x) => x.status === 503).length} answered 503, slowest ${max(dbDuring).toFixed(0)} ms) ` +
+        `and ${otherDuring.length} not (${otherDuring.filter((x) => x.status === 200).length} answered 200); full service ${backMs.toFixed(0)} ms after PostgreSQL accepted connections again`,
+    );
+
+    // no restart: the supervisor checks liveness, which the database does not take down
+    expect({ 'shs-1': stack.restartsOf('shs-1'), 'shs-2': stack.restartsOf('shs-2') }).toEqual(restarts);
+    expect(before.filter(failed), describeOutcomes(before)).toHaveLength(0);
+    // routes without the database answer as usual (the proxy still routes to instances that are alive but not ready)
+    expect(otherDuring.length).toBeGreaterThan(RATE * 2);
+    expect(otherDuring.filter(failed), describeOutcomes(otherDuring)).toHaveLength(0);
+    // routes with it fail fast with 503, well within the client's timeout
+    expect(dbDuring.length).toBeGreaterThan(RATE * 2);
+    expect(dbDuring.filter((x) => x.status !== 503), describeOutcomes(dbDuring)).toHaveLength(0);
+    expect(max(dbDuring)).toBeLessThan(CLIENT_TIMEOUT_MS / 4);
+    // and everything is back
+    expect(after.filter(failed), describeOutcomes(after)).toHaveLength(0);
+    expect(backMs).toBeGreaterThanOrEqual(0);
+
+    // what was acknowledged is what the database holds
+    const db = await stack.dbClient();
+    try {
+      const kept = [...created].filter((id) => !deleted.has(id));
+      const present = await db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE id = ANY($1::bigint[])', [kept]);
+      expect(Number(present.rows[0]!.n)).toBe(kept.length);
+      const gone = await db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE id = ANY($1::bigint[])', [[...deleted]]);
+      expect(Number(gone.rows[0]!.n)).toBe(0);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+
+  it('PostgreSQL killed: the supervisor starts it again, and service comes back', async () => {
+    await eventually(fullService, 30_000, 100);
+    const pg = PostgresServer.attach(postgresDir)!;
+    const victim = pg.pid()!;
+    const before = stack.restartsOf('postgres');
+    process.kill(victim, 'SIGKILL');
+    const killed = performance.now();
+    await eventually(async () => stack.restartsOf('postgres') > before && pg.pid() !== null && pg.pid() !== victim, 60_000, 100);
+    await eventually(fullService, 30_000, 100);
+    console.log(`killed PostgreSQL: running again and full service ${(performance.now() - killed).toFixed(0)} ms after the kill`);
+    expect(readStatus(stackPaths(stack.stateDir).supervisorStatus)!.programs.find((p) => p.name === 'postgres')!.lastRestartReason).toMatch(/died/);
+  }, 120_000);
+});
