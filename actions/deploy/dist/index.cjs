@@ -44668,6 +44668,10 @@ ${err2.stderr ?? err2.message}`);
 
 // proxy/src/render.ts
 var DEFAULT_HEALTH = { intervalMs: 500, timeoutMs: 400, rise: 2, fall: 2 };
+var DEFAULT_CLIENT_LIMITS = {
+  lists: { ratePerSecond: 1, burst: 4, connections: 1 },
+  dbDummy: { ratePerSecond: 60, burst: 60, connections: 12 }
+};
 var PROXY_DEFAULTS = {
   health: DEFAULT_HEALTH,
   connectTimeoutMs: 300,
@@ -44676,7 +44680,8 @@ var PROXY_DEFAULTS = {
   writeReadTimeoutMs: 5e3,
   cacheFreshSeconds: 30,
   maxStaleSeconds: 60,
-  bodyLimit: "16k"
+  bodyLimit: "16k",
+  clientLimits: DEFAULT_CLIENT_LIMITS
 };
 var RenderError = class extends Error {
   name = "RenderError";
@@ -44733,6 +44738,16 @@ function validate(o) {
   if (h.timeoutMs >= h.intervalMs * 2) throw new RenderError("health.timeoutMs must be shorter than two intervals");
   if (h.rise < 1 || h.fall < 1) throw new RenderError("health.rise and health.fall must be at least 1");
   if (o.maxStaleSeconds <= o.cacheFreshSeconds + 5) throw new RenderError("maxStaleSeconds must exceed cacheFreshSeconds by more than 5 s");
+  if (o.clientLimits) {
+    for (const [group2, l] of Object.entries(o.clientLimits)) {
+      const whole = (name, min) => {
+        if (!Number.isInteger(l[name]) || l[name] < min || l[name] > 1e5) throw new RenderError(`clientLimits.${group2}.${name} must be a whole number from ${min} to 100000`);
+      };
+      whole("ratePerSecond", 1);
+      whole("burst", 0);
+      whole("connections", 1);
+    }
+  }
 }
 function render(template, o) {
   validate(o);
@@ -44766,9 +44781,16 @@ function render(template, o) {
     read_timeout: ms(o.readTimeoutMs),
     list_read_timeout: ms(o.listReadTimeoutMs),
     write_read_timeout: ms(o.writeReadTimeoutMs),
-    cache_fresh: `${o.cacheFreshSeconds}s`
+    cache_fresh: `${o.cacheFreshSeconds}s`,
+    list_rate: String(o.clientLimits?.lists.ratePerSecond ?? ""),
+    list_burst: String(o.clientLimits?.lists.burst ?? ""),
+    list_connections: String(o.clientLimits?.lists.connections ?? ""),
+    db_dummy_rate: String(o.clientLimits?.dbDummy.ratePerSecond ?? ""),
+    db_dummy_burst: String(o.clientLimits?.dbDummy.burst ?? ""),
+    db_dummy_connections: String(o.clientLimits?.dbDummy.connections ?? "")
   };
-  return `${fill(template, values, { user: o.user !== null, https: o.httpsListen !== null, http3: o.http3 })}
+  const flags = { user: o.user !== null, https: o.httpsListen !== null, http3: o.http3, client_limits: o.clientLimits !== null };
+  return `${fill(template, values, flags)}
 `;
 }
 
@@ -44859,7 +44881,7 @@ function imageInstanceSpec(image, stateDir, i2) {
     ],
     env: {},
     log: i2.log,
-    health: { url: `http://127.0.0.1:${i2.port}/ping`, expect: "pong" }
+    health: { url: `http://127.0.0.1:${i2.port}/livez`, expect: "alive" }
   };
 }
 
@@ -44942,9 +44964,21 @@ var PostgresServer = class _PostgresServer {
     this.info = info2;
     this.bin = findPostgresBinDir();
   }
-  async exec(tool, args) {
+  /** The command line running `tool` as the service user. */
+  command(tool, args) {
     const cmd = (0, import_node_path3.join)(this.bin, tool);
-    const [file, argv] = this.user ? ["runuser", ["-u", this.user.name, "--", cmd, ...args]] : [cmd, args];
+    return this.user ? { command: "runuser", args: ["-u", this.user.name, "--", cmd, ...args] } : { command: cmd, args };
+  }
+  /** What starts the server and returns once it accepts connections (for the supervisor's watchdog). */
+  startCommand() {
+    return this.command("pg_ctl", ["start", "-D", this.info.dataDir, "-l", this.info.logFile, "-w", "-t", "60", "-s"]);
+  }
+  /** The file holding the postmaster's pid while the server runs; removed by a clean stop. */
+  get pidFile() {
+    return (0, import_node_path3.join)(this.info.dataDir, "postmaster.pid");
+  }
+  async exec(tool, args) {
+    const { command: file, args: argv } = this.command(tool, args);
     try {
       const { stdout } = await run3(file, argv, { cwd: "/", env: { ...process.env, LC_ALL: "C" }, maxBuffer: 16 << 20 });
       return stdout;
@@ -45440,7 +45474,7 @@ function writeRules(root, dir, slo = DEFAULT_SLO, source = "monitoring/slo.yaml"
 
 // stack/src/supervisor.ts
 var import_node_fs8 = require("node:fs");
-var DEFAULT_SUPERVISOR = { checkIntervalMs: 1e3, unhealthyThreshold: 4, startGraceMs: 3e3 };
+var DEFAULT_SUPERVISOR = { checkIntervalMs: 1e3, unhealthyThreshold: 4, startGraceMs: 3e3, stableMs: 1e4, maxBackoffMs: 4e3 };
 function readStatus(file) {
   try {
     return JSON.parse((0, import_node_fs8.readFileSync)(file, "utf8"));
@@ -45720,10 +45754,20 @@ async function up(options) {
       args: [shsBin(root), "run_server", "--config", paths.shsConfig],
       env: { SHS_SERVER_PORT: String(port), SHS_SERVER_INSTANCE_ID: `shs-${i2 + 1}` },
       log: (0, import_node_path7.join)(paths.logs, `shs-${i2 + 1}.log`),
-      health: { url: `http://127.0.0.1:${port}/ping`, expect: "pong" }
+      // liveness: an instance whose database is down stays up (it serves what needs no database)
+      health: { url: `http://127.0.0.1:${port}/livez`, expect: "alive" }
     }
   );
   programs.push(proxy.spec);
+  const pgStart = pg2.startCommand();
+  programs.push({
+    name: "postgres",
+    command: pgStart.command,
+    args: pgStart.args,
+    env: { LC_ALL: "C" },
+    log: (0, import_node_path7.join)(paths.logs, "postgres-watchdog.log"),
+    daemon: { pidFile: pg2.pidFile }
+  });
   const rulesFingerprint = monitoringPrograms(options, ports, pg2.info.port, programs);
   const supervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);
@@ -45802,6 +45846,11 @@ async function status(options) {
     return { port: null, url: null };
   };
   for (const p of st?.programs ?? []) {
+    if (p.name === "postgres") {
+      const row = result[0];
+      row.detail += `; restarts ${p.restarts}${p.lastRestartReason ? ` (last: ${p.lastRestartReason})` : ""}`;
+      continue;
+    }
     result.push({
       name: p.name,
       state: p.state,
