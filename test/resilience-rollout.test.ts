@@ -2,17 +2,18 @@
 // supervisor has it back and the proxy routes to it again, then the next; three rounds, under a constant rate of
 // reads, POST /api/session and DELETE of the sessions the load created. Nothing may fail, and the database must
 // hold exactly what was acknowledged: every created session present, every deleted one gone.
-// The rate: SHS_TEST_ROLLOUT_RPS, default 300. While one instance restarts the other takes all of it, and on the
-// shared 2-core test machine (the stack, the load and other work) one instance saturates at about 400; 800
-// needs a machine where one instance alone can carry 800.
+// The rate: SHS_TEST_ROLLOUT_RPS, default 200. While one instance restarts the other takes all of it, fresh from
+// its own restart; on the shared 2-core test machine (the stack, the load generator and other work) such an
+// instance stalls past the proxy's 1 s read timeout from about 300 when the machine is busy. 800 needs a
+// machine where one instance alone carries 800.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
 import { describeOutcomes, startWriteLoad, type WriteLoadResult } from './support/write-load.js';
 
-const RATE = Number(process.env.SHS_TEST_ROLLOUT_RPS ?? 300);
+const RATE = Number(process.env.SHS_TEST_ROLLOUT_RPS ?? 200);
 const ROUNDS = 3;
-const SETTLE_MS = 3000;
+const SETTLE_MS = 5000;
 
 let stack: TestStack;
 
