@@ -97,7 +97,7 @@ describe('shs CLI', () => {
     expect(first.stdout).toContain('applied 1: tables');
     expect(first.stdout).toContain('applied 2: keys and indexes');
     const second = await runCli(['migrate'], db.env);
-    expect(second.stdout).toBe('schema is up to date (version 2)\n');
+    expect(second.stdout).toBe('schema is up to date (version 3)\n');
     const c = await db.client();
     try {
       const idx = await c.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`);
@@ -305,7 +305,7 @@ describe('shs CLI', () => {
         // The swapped-in tables carry every key and index under its usual name, and the identity continues.
         const idx = await watcher.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`);
         expect(idx.rows.map((x) => x.indexname)).toEqual([
-          'customers_list_idx', 'customers_pkey', 'movies_list_idx', 'movies_pkey', 'sessions_movie_list_idx', 'sessions_pkey', 'shs_dataset_pkey', 'shs_schema_migrations_pkey',
+          'customers_list_idx', 'customers_pkey', 'idempotency_keys_created_idx', 'idempotency_keys_pkey', 'movies_list_idx', 'movies_pkey', 'sessions_movie_list_idx', 'sessions_pkey', 'shs_dataset_pkey', 'shs_schema_migrations_pkey',
         ]);
         const fks = await watcher.query(`SELECT conname, confrelid::regclass::text AS ref FROM pg_constraint WHERE contype = 'f' ORDER BY 1`);
         expect(fks.rows).toEqual([{ conname: 'sessions_customer_fkey', ref: 'customers' }, { conname: 'sessions_movie_fkey', ref: 'movies' }]);
