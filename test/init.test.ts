@@ -61,7 +61,7 @@ describe('shs init', () => {
       const again = await runCli(['init', ...args], db.env);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toBe(
-        'schema is up to date (version 2)\n' +
+        'schema is up to date (version 3)\n' +
           'a dataset is already present: 1000 customers, 58 movies, 10000 sessions (seed 1, scale 0.002); data left as it is\n',
       );
     }
@@ -96,7 +96,7 @@ describe('shs init', () => {
     const dataset = await query<{ n: number }>(db, 'SELECT count(*)::int AS n FROM shs_dataset');
     expect(dataset).toEqual([{ n: 1 }]);
     expect(await query(db, 'SELECT count(*)::int AS n FROM customers')).toEqual([{ n: 10000 }]);
-    expect(await query(db, 'SELECT max(version) AS v, count(*)::int AS n FROM shs_schema_migrations')).toEqual([{ v: 2, n: 2 }]);
+    expect(await query(db, 'SELECT max(version) AS v, count(*)::int AS n FROM shs_schema_migrations')).toEqual([{ v: 3, n: 3 }]);
   });
 
   it('leaves rows that prepare_db did not make as they are, and says so', async () => {
