@@ -62,7 +62,7 @@ describe('database password from Lockbox', () => {
 
     const migrated = await runCli(['migrate'], env);
     expect(migrated.code, migrated.stderr).toBe(0);
-    expect(migrated.stdout).toBe('schema is up to date (version 2)\n');
+    expect(migrated.stdout).toBe('schema is up to date (version 3)\n');
 
     const shown = await runCli(['print_current_config'], env);
     expect(shown.stdout).toContain(`password_lockbox_secret_id: ${SECRET}`);
