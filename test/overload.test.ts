@@ -222,6 +222,9 @@ describe('overload through the proxy', () => {
         expect(r.status, path).toBe(503);
         expect(r.headers.get('retry-after'), path).toBe('1');
         expect(await r.json(), path).toMatchObject({ error: 'overloaded' });
+        // the proxy counts attempts in its log phase, after the answer went out: wait for it, then for any second one
+        await eventually(async () => (await attempts503()) > before, 5000, 20);
+        await new Promise((r) => setTimeout(r, 300));
         expect(await attempts503(), `${path}: upstream attempts answered 503`).toBe(before + 1);
       }
     } finally {

@@ -22,7 +22,7 @@ import { ensureFullDataset, startService } from '../lib/shs.js';
 import { median, ratio } from '../lib/stats.js';
 
 type Config = 'with limits' | 'without limits' | 'mix alone';
-const ROUNDS = Number(process.env.BENCH_OVERLOAD_ROUNDS) || 2;
+const ROUNDS = Number(process.env.BENCH_OVERLOAD_ROUNDS) || 3; // odd: the median is a run's own number
 
 interface Stack {
   proxy: string;

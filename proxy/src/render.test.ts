@@ -107,7 +107,7 @@ describe('render', () => {
     expect(lists).toContain('limit_req zone=shs_lists burst=4 nodelay;');
     expect(lists).toContain('limit_conn shs_lists_conn 1;');
     expect(dbDummy).toContain('limit_req zone=shs_db_dummy burst=60 nodelay;');
-    expect(dbDummy).toContain('limit_conn shs_db_dummy_conn 12;');
+    expect(dbDummy).toContain('limit_conn shs_db_dummy_conn 32;');
     expect(rest).not.toContain('limit_');
     expect(text).toContain('limit_req_status 429;');
     expect(text).toContain('limit_conn_status 429;');
