@@ -44670,7 +44670,7 @@ ${err2.stderr ?? err2.message}`);
 var DEFAULT_HEALTH = { intervalMs: 500, timeoutMs: 400, rise: 2, fall: 2 };
 var DEFAULT_CLIENT_LIMITS = {
   lists: { ratePerSecond: 1, burst: 4, connections: 1 },
-  dbDummy: { ratePerSecond: 60, burst: 60, connections: 12 }
+  dbDummy: { ratePerSecond: 60, burst: 60, connections: 32 }
 };
 var PROXY_DEFAULTS = {
   health: DEFAULT_HEALTH,
