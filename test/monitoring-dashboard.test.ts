@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT, eventually } from './support/shs.js';
+import { PostgresServer } from '../stack/src/postgres.js';
+import { stackPaths } from '../stack/src/local.js';
+import { ROOT } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 interface Panel {
@@ -119,22 +121,21 @@ describe('the Grafana dashboard against a live Prometheus', () => {
 
   it('pipeline status shows the alerts Prometheus evaluates', async () => {
     const { alertsText } = await import('../cli/src/commands/stack.js');
-    // Every instance sick: the proxy marks both peers down, which SHSNoHealthyUpstream notices (pending first).
-    // (An instance the supervisor is still restarting after the first test's sickness is waited for.)
-    const fault = (i: number, mode: 'sick' | 'healthy') => eventually(() => stack.fault(i, mode).then(() => true), 30_000, 250);
-    await fault(0, 'sick');
-    await fault(1, 'sick');
+    // PostgreSQL stopped cleanly (the supervisor leaves a clean stop alone): no instance reaches it (shs_db_up 0)
+    // and the exporter cannot (pg_up 0), which SHSDatabaseUnreachable notices (pending first).
+    const postgresDir = stackPaths(stack.stateDir).postgres;
+    await PostgresServer.attach(postgresDir)!.stop('fast');
     try {
       const deadline = Date.now() + 60_000;
       let text = '';
-      while (!/SHSNoHealthyUpstream\s+(pending|firing)/.test(text) && Date.now() < deadline) {
+      while (!/SHSDatabaseUnreachable\s+(pending|firing)/.test(text) && Date.now() < deadline) {
+        await get('/api/movie/1').catch(() => 0); // a database request: the instances find it gone
         await sleep(2000);
         text = await alertsText(stack.prometheus!);
       }
-      expect(text).toMatch(/SHSNoHealthyUpstream\s+(pending|firing)\s+page/);
+      expect(text).toMatch(/SHSDatabaseUnreachable\s+(pending|firing)\s+page/);
     } finally {
-      await fault(0, 'healthy');
-      await fault(1, 'healthy');
+      await PostgresServer.start({ dir: postgresDir });
     }
   }, 90_000);
 });
