@@ -2,18 +2,13 @@
 // the client's address (logged; X-Forwarded-For is the proxy's, never the client's), /long_dummy's caching when
 // the origin sets a cookie, the Age and max-age of the answers it serves, and its TLS and HTTP/2 limits. The proxy
 // image's entrypoint (proxy/dist/start.cjs) with this machine's nginx + Lua, HTTP and HTTPS (self-signed).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect as http2Connect } from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../stack/src/ports.js';
-import { ROOT, eventually } from './support/shs.js';
-
-const START = join(ROOT, 'proxy', 'dist', 'start.cjs');
+import { startEntrypoint, type Entrypoint } from './support/proxy-entrypoint.js';
+import { eventually } from './support/shs.js';
 
 /** The origin: /ping healthy, /long_dummy as SHS answers it (with a cookie when `cookie` is set), /api/movie/1. */
 const origin = {
@@ -25,9 +20,7 @@ const origin = {
   seen: new Map<string, IncomingHttpHeaders>(),
 };
 
-let child: ChildProcess;
-let exited: Promise<number | null>;
-let dir: string;
+let proxy: Entrypoint | undefined;
 let logFile: string;
 let http: string;
 let httpsPort: number;
@@ -53,42 +46,17 @@ beforeAll(async () => {
   await new Promise<void>((r) => origin.server!.listen(0, '127.0.0.1', r));
   origin.host = `127.0.0.1:${(origin.server.address() as { port: number }).port}`;
 
-  dir = mkdtempSync(join(tmpdir(), 'proxy-headers-'));
-  // nginx's workers (nobody, when the test runs as root) must reach the cache under the run directory
-  mkdirSync(join(dir, 'run'), { mode: 0o755 });
-  for (const d of [dir, join(dir, 'run')]) chmodSync(d, 0o755);
-  const [httpPort, tlsPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  httpsPort = tlsPort;
-  // stdout to a file: the access log (nginx opens it as /dev/stdout, as in a container) is read back from it
-  logFile = join(dir, 'out.log');
-  const fd = openSync(logFile, 'a');
-  child = spawn(process.execPath, [START], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PROXY_PEERS: origin.host,
-      PROXY_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-      PROXY_HTTPS_LISTEN: `127.0.0.1:${tlsPort}`,
-      PROXY_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
-      PROXY_RUN_DIR: join(dir, 'run'),
-      PROXY_WORKER_PROCESSES: '1',
-    },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  http = `http://127.0.0.1:${httpPort}`;
-  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  proxy = await startEntrypoint('proxy-headers', { PROXY_PEERS: origin.host }, true);
+  ({ http, metricsUrl, httpsPort, logFile } = proxy);
   await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`the proxy exited ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
+    if (proxy!.child.exitCode !== null) throw new Error(`the proxy exited ${proxy!.child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
     return /^shs_proxy_upstream_up\{[^}]*\} 1$/m.test(await (await fetch(metricsUrl)).text());
   }, 20_000);
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGINT');
-  if (exited) await exited;
+  await proxy?.stop();
   if (origin.server) await new Promise((r) => origin.server!.close(r));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The access log's JSON lines (the entrypoint's own lines have a "component"). */

@@ -1,16 +1,10 @@
 // The proxy's Prometheus metrics that need a controlled origin: bounded method labels, the age of the /long_dummy
 // answers and when the cache was filled, and upstream retries. The proxy image's entrypoint (proxy/dist/start.cjs)
 // with this machine's nginx + Lua, in front of two loopback origins whose answers the test chooses.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../stack/src/ports.js';
-import { ROOT, eventually } from './support/shs.js';
-
-const START = join(ROOT, 'proxy', 'dist', 'start.cjs');
+import { startEntrypoint, type Entrypoint } from './support/proxy-entrypoint.js';
+import { eventually } from './support/shs.js';
 
 /** An origin that keeps /ping healthy, answers /long_dummy and /api/movie/1, and fails /api/movie/13 with 503. */
 async function origin(): Promise<{ host: string; server: Server; hits: Map<string, number> }> {
@@ -32,51 +26,22 @@ async function origin(): Promise<{ host: string; server: Server; hits: Map<strin
   return { host: `127.0.0.1:${(server.address() as { port: number }).port}`, server, hits };
 }
 
-let child: ChildProcess;
-let exited: Promise<number | null>;
-let dir: string;
+let proxy: Entrypoint | undefined;
 let http: string;
 let metricsUrl: string;
 const origins: Awaited<ReturnType<typeof origin>>[] = [];
 
 beforeAll(async () => {
   origins.push(await origin(), await origin());
-  dir = mkdtempSync(join(tmpdir(), 'proxy-metrics-'));
-  // nginx's workers (nobody, when the test runs as root) must reach the cache under the run directory
-  mkdirSync(join(dir, 'run'), { mode: 0o755 });
-  for (const d of [dir, join(dir, 'run')]) chmodSync(d, 0o755);
-  const [httpPort, metricsPort] = [await freePort(), await freePort()];
-  const logFile = join(dir, 'out.log');
-  const fd = openSync(logFile, 'a');
-  child = spawn(process.execPath, [START], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PROXY_PEERS: origins.map((o) => o.host).join(','),
-      PROXY_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-      PROXY_HTTPS_LISTEN: 'off',
-      PROXY_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
-      PROXY_RUN_DIR: join(dir, 'run'),
-      PROXY_WORKER_PROCESSES: '1',
-    },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  http = `http://127.0.0.1:${httpPort}`;
-  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`the proxy exited ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
-    return (await fetch(metricsUrl).catch(() => null))?.status === 200;
-  }, 20_000);
+  proxy = await startEntrypoint('proxy-metrics', { PROXY_PEERS: origins.map((o) => o.host).join(',') }, false);
+  ({ http, metricsUrl } = proxy);
   // both peers count as healthy, so the round robin uses both
   await eventually(async () => (await metrics()).split('\n').filter((l) => /^shs_proxy_upstream_up\{[^}]*\} 1$/.test(l)).length === 2, 20_000);
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGINT');
-  if (exited) await exited;
+  await proxy?.stop();
   for (const o of origins) await new Promise((r) => o.server.close(r));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const metrics = async () => (await fetch(metricsUrl)).text();
