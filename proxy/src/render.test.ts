@@ -79,6 +79,14 @@ describe('render', () => {
     expect(render(template, { ...base, httpsListen: null })).not.toContain('ssl_session_tickets');
   });
 
+  it('gives /long_dummy its own read timeout: a request caught on a hung instance is retried within a client\'s 5 s', () => {
+    const cacheBlock = render(template, base).split('location = /long_dummy')[1]!.split('location @unavailable')[0]!;
+    expect(cacheBlock).toContain('proxy_read_timeout 2500ms;');
+    expect(cacheBlock).toContain('proxy_cache_lock_timeout 5s;');
+    expect(render(template, { ...base, longReadTimeoutMs: 3000 })).toContain('proxy_read_timeout 3000ms;');
+    expect(() => render(template, { ...base, longReadTimeoutMs: 10_000 })).toThrow(/longReadTimeoutMs must be 1500-4000/);
+  });
+
   it('never caches an answer that sets a cookie', () => {
     const cacheBlock = render(template, base).split('location = /long_dummy')[1]!.split('location @unavailable')[0]!;
     const ignored = /proxy_ignore_headers ([^;]*);/.exec(cacheBlock)?.[1] ?? '';

@@ -29,6 +29,11 @@ export interface ProxyOptions {
   listReadTimeoutMs: number;
   /** POST /api/session and DELETE: a commit may take longer than a read (see proxy/README.md). */
   writeReadTimeoutMs: number;
+  /**
+   * /long_dummy (the origin takes 1 s): long enough for that on a busy machine, short enough that a request caught
+   * on an instance that hangs still gets its answer from the other one within a client's 5 s (2.5 + 1 s).
+   */
+  longReadTimeoutMs: number;
   /** /long_dummy: fresh this long, never served older than maxStaleSeconds. */
   cacheFreshSeconds: number;
   maxStaleSeconds: number;
@@ -78,6 +83,7 @@ export const PROXY_DEFAULTS = {
   readTimeoutMs: 1000,
   listReadTimeoutMs: 30_000,
   writeReadTimeoutMs: 5000,
+  longReadTimeoutMs: 2500,
   cacheFreshSeconds: 30,
   maxStaleSeconds: 60,
   bodyLimit: '16k',
@@ -144,6 +150,7 @@ export function validate(o: ProxyOptions): void {
   if (h.intervalMs > 1000 || h.intervalMs < 50) throw new RenderError('health.intervalMs must be 50-1000');
   if (h.timeoutMs >= h.intervalMs * 2) throw new RenderError('health.timeoutMs must be shorter than two intervals');
   if (h.rise < 1 || h.fall < 1) throw new RenderError('health.rise and health.fall must be at least 1');
+  if (o.longReadTimeoutMs < 1500 || o.longReadTimeoutMs > 4000) throw new RenderError('longReadTimeoutMs must be 1500-4000 (/long_dummy takes 1 s; its cache lock waits 5 s)');
   if (o.maxStaleSeconds <= o.cacheFreshSeconds + 5) throw new RenderError('maxStaleSeconds must exceed cacheFreshSeconds by more than 5 s');
   if (o.clientLimits) {
     for (const [group, l] of Object.entries(o.clientLimits) as [string, ClientLimit][]) {
@@ -189,6 +196,7 @@ export function render(template: string, o: ProxyOptions): string {
     read_timeout: ms(o.readTimeoutMs),
     list_read_timeout: ms(o.listReadTimeoutMs),
     write_read_timeout: ms(o.writeReadTimeoutMs),
+    long_read_timeout: ms(o.longReadTimeoutMs),
     cache_fresh: `${o.cacheFreshSeconds}s`,
     list_rate: String(o.clientLimits?.lists.ratePerSecond ?? ''),
     list_burst: String(o.clientLimits?.lists.burst ?? ''),

@@ -77,7 +77,9 @@ export async function startStack(options: { instances?: number; faults?: boolean
     async stop() {
       await down({ stateDir, progress: () => undefined });
       const left = (await status({ stateDir })).filter((c) => c.state === 'running');
-      rmSync(stateDir, { recursive: true, force: true });
+      // PIPELINE_TEST_KEEP_STATE=1 keeps the state directory (logs of the proxy, instances, supervisor) to read after a failure
+      if (process.env.PIPELINE_TEST_KEEP_STATE === '1') console.warn(`test stack: state kept in ${stateDir}`);
+      else rmSync(stateDir, { recursive: true, force: true });
       if (left.length) throw new Error(`still running after down: ${left.map((c) => c.name).join(', ')}`);
     },
   };

@@ -44678,6 +44678,7 @@ var PROXY_DEFAULTS = {
   readTimeoutMs: 1e3,
   listReadTimeoutMs: 3e4,
   writeReadTimeoutMs: 5e3,
+  longReadTimeoutMs: 2500,
   cacheFreshSeconds: 30,
   maxStaleSeconds: 60,
   bodyLimit: "16k",
@@ -44737,6 +44738,7 @@ function validate(o) {
   if (h.intervalMs > 1e3 || h.intervalMs < 50) throw new RenderError("health.intervalMs must be 50-1000");
   if (h.timeoutMs >= h.intervalMs * 2) throw new RenderError("health.timeoutMs must be shorter than two intervals");
   if (h.rise < 1 || h.fall < 1) throw new RenderError("health.rise and health.fall must be at least 1");
+  if (o.longReadTimeoutMs < 1500 || o.longReadTimeoutMs > 4e3) throw new RenderError("longReadTimeoutMs must be 1500-4000 (/long_dummy takes 1 s; its cache lock waits 5 s)");
   if (o.maxStaleSeconds <= o.cacheFreshSeconds + 5) throw new RenderError("maxStaleSeconds must exceed cacheFreshSeconds by more than 5 s");
   if (o.clientLimits) {
     for (const [group2, l] of Object.entries(o.clientLimits)) {
@@ -44781,6 +44783,7 @@ function render(template, o) {
     read_timeout: ms(o.readTimeoutMs),
     list_read_timeout: ms(o.listReadTimeoutMs),
     write_read_timeout: ms(o.writeReadTimeoutMs),
+    long_read_timeout: ms(o.longReadTimeoutMs),
     cache_fresh: `${o.cacheFreshSeconds}s`,
     list_rate: String(o.clientLimits?.lists.ratePerSecond ?? ""),
     list_burst: String(o.clientLimits?.lists.burst ?? ""),
