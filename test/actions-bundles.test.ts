@@ -25,7 +25,7 @@ describe('the build-image bundle', () => {
   const hasRegistry = spawnSync('sh', ['-c', 'command -v docker-registry']).status === 0;
 
   beforeAll(async () => {
-    if (!hasRegistry) throw new Error('these tests need docker-registry (./dev installs it: apt-get install docker-registry)');
+    if (!hasRegistry) throw new Error('these tests need docker-registry (./dev test installs it: apt-get install docker-registry)');
     const port = await freePort();
     host = `127.0.0.1:${port}`;
     const config = join(tmp, 'registry.yml');

@@ -86,7 +86,7 @@ function registryAnswers(): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  if (missing.length > 0) throw new Error(`build-image tests need ${missing.join(', ')} (./dev installs them: apt-get install docker-registry skopeo umoci runc apache2-utils)`);
+  if (missing.length > 0) throw new Error(`build-image tests need ${missing.join(', ')} (./dev test installs them: apt-get install docker-registry skopeo umoci runc apache2-utils)`);
   if (!existsSync(CLI) || !existsSync(SHS_BUNDLE)) throw new Error('build the bundles first: node scripts/build.mjs');
   mkdirSync(join(tmp, 'certs'));
   const key = join(tmp, 'registry.key'); // not in certs/: skopeo would take it for a client key
