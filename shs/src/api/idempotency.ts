@@ -4,7 +4,7 @@
 // first is still in flight (its transaction holds the key's advisory lock) is 409. Keys expire after a day.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Database } from '../db/database.js';
+import type { DatabaseAccess } from '../db/database.js';
 import { ApiError } from './errors.js';
 
 /** How long a key is remembered. */
@@ -39,7 +39,7 @@ export function fingerprint(method: string, path: string, body: unknown): string
  * Only a success (2xx) is stored; a failure rolls everything back, so the key can be used again.
  */
 export async function once(
-  db: Database,
+  db: DatabaseAccess,
   key: string,
   print: string,
   create: (client: pg.PoolClient) => Promise<{ status: number; body: string; location: string | null }>,
@@ -70,7 +70,7 @@ export async function once(
 }
 
 /** Deletes expired keys; returns how many. */
-export async function expireKeys(db: Database): Promise<number> {
+export async function expireKeys(db: DatabaseAccess): Promise<number> {
   const r = await db.query({ text: 'DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)', values: [IDEMPOTENCY_KEY_TTL_HOURS] });
   return r.rowCount ?? 0;
 }

@@ -2,7 +2,7 @@
 // Rows come back as arrays of PostgreSQL text (no per-value type conversion) and are written straight into
 // JSON: numbers as they are, strings escaped, timestamps formatted by PostgreSQL to ISO 8601 with microseconds.
 import type pg from 'pg';
-import type { Database, Query } from '../db/database.js';
+import type { DatabaseAccess, Query } from '../db/database.js';
 import { ApiError } from './errors.js';
 import type { NewSession } from './inputs.js';
 
@@ -71,7 +71,7 @@ const Q = {
 } as const;
 
 export class Repository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: DatabaseAccess) {}
 
   /** On `client` when given (a transaction's), else on a connection of the pool. */
   private async rows(q: { name: string; text: string }, values: unknown[] = [], client?: pg.ClientBase): Promise<Row[]> {

@@ -648,3 +648,6 @@ export class Database {
     await Promise.all(this.hosts.flatMap((h) => [h.main.end(), h.health.end()]));
   }
 }
+
+/** What the API and the HTTP layer use of a Database: its queries, row streams, transactions, health and stats. */
+export type DatabaseAccess = Pick<Database, 'query' | 'eachRow' | 'transaction' | 'checkHealth' | 'stats'>;
