@@ -26,6 +26,7 @@ export interface Config {
     pool_size: number;
     connect_timeout_ms: number;
     statement_timeout_ms: number;
+    idle_in_transaction_timeout_ms: number;
     ssl: boolean;
     ssl_ca_file: string;
   };
@@ -72,6 +73,7 @@ const FIELDS: readonly Field[] = [
   { path: ['database', 'pool_size'], kind: { type: 'int', min: 1, max: 1000 }, doc: 'connections per instance' },
   { path: ['database', 'connect_timeout_ms'], kind: { type: 'int', min: 50, max: 60_000 }, doc: 'connection attempt timeout' },
   { path: ['database', 'statement_timeout_ms'], kind: { type: 'int', min: 0, max: 3_600_000 }, doc: 'server-side statement timeout (0: none)' },
+  { path: ['database', 'idle_in_transaction_timeout_ms'], kind: { type: 'int', min: 0, max: 3_600_000 }, doc: 'the server ends a session left idle inside a transaction this long, rolling it back and releasing its locks: an instance that hangs mid-write (SIGSTOP, a frozen VM) then holds no Idempotency-Key, so the proxy\'s replay elsewhere succeeds; keep it under the proxy\'s write timeout, 5 s (0: none)' },
   { path: ['database', 'ssl'], kind: { type: 'bool' }, doc: 'connect with TLS, verifying the server certificate' },
   { path: ['database', 'ssl_ca_file'], kind: { type: 'string', allowEmpty: true }, doc: 'CA certificate (PEM) the server must chain to; empty: the system CAs' },
   { path: ['cloud', 'metadata_url'], kind: { type: 'url' }, doc: 'VM metadata service, source of the service account IAM token' },
@@ -97,6 +99,7 @@ export function defaultConfig(): Config {
       pool_size: 16,
       connect_timeout_ms: 1000,
       statement_timeout_ms: 30_000,
+      idle_in_transaction_timeout_ms: 3000,
       ssl: false,
       ssl_ca_file: '',
     },

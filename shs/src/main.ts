@@ -227,6 +227,7 @@ async function runServer(config: Config): Promise<void> {
       onError: (err) => server.app.log.warn({ err: { message: err.message } }, 'idle database connection lost'),
     },
     password,
+    { applicationName: `shs:${instance}` },
   );
   const server = buildServer({ config, db, instance, version: `${VERSION}+${REVISION}` });
   const { app } = server;

@@ -15,6 +15,8 @@ export interface TestStack {
   instancePorts: number[];
   caFile: string;
   pidOf(name: string): number;
+  /** The supervisor's pid (a test pauses it to stand for the cloud's far slower auto-healing). */
+  supervisorPid(): number;
   restartsOf(name: string): number;
   /** A client of the stack's database, as the service's user. */
   dbClient(): Promise<pg.Client>;
@@ -59,6 +61,7 @@ export async function startStack(options: { instances?: number; faults?: boolean
     instancePorts: ports.instances,
     caFile: join(paths.proxy, 'tls', 'cert.pem'),
     pidOf: (name) => program(name).pid ?? 0,
+    supervisorPid: () => (JSON.parse(readFileSync(paths.state, 'utf8')) as { supervisorPid: number | null }).supervisorPid ?? 0,
     restartsOf: (name) => program(name).restarts,
     async dbClient() {
       const client = new pg.Client({ host: '127.0.0.1', port: ports.postgres, database: 'shs', user: 'shs', password: readFileSync(paths.dbPassword, 'utf8').trim() });

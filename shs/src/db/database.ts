@@ -56,6 +56,8 @@ export interface DatabaseEvents {
 export interface DatabaseOptions {
   /** How often the hosts before the active one are checked for a fail-back (default 5000 ms). */
   failbackIntervalMs?: number;
+  /** Who the sessions say they are in pg_stat_activity (default "shs"; the server passes "shs:<instance>"). */
+  applicationName?: string;
 }
 
 /** A password obtained at run time (from Lockbox) instead of the configuration. */
@@ -228,6 +230,7 @@ export class Database {
   private warmed = false;
   private closed = false;
   private readonly tls: ReturnType<typeof databaseTls>;
+  private readonly applicationName: string;
 
   constructor(
     private readonly cfg: Config['database'],
@@ -236,6 +239,7 @@ export class Database {
     options: DatabaseOptions = {},
   ) {
     this.failbackIntervalMs = options.failbackIntervalMs ?? 5000;
+    this.applicationName = (options.applicationName ?? 'shs').slice(0, 63); // PostgreSQL keeps 63 bytes
     this.tls = databaseTls(cfg);
     this.hosts = cfg.hosts.map((h, i) => this.makePools(h, i));
   }
@@ -253,8 +257,9 @@ export class Database {
       connectionTimeoutMillis: this.cfg.connect_timeout_ms,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
-      application_name: 'shs',
+      application_name: this.applicationName,
       ...(this.cfg.statement_timeout_ms > 0 ? { statement_timeout: this.cfg.statement_timeout_ms } : {}),
+      ...(this.cfg.idle_in_transaction_timeout_ms > 0 ? { idle_in_transaction_session_timeout: this.cfg.idle_in_transaction_timeout_ms } : {}),
     };
     const label = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     // Every new connection checks that its server accepts writes (one round trip per connection, not per query).
