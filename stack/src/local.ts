@@ -1,6 +1,7 @@
 // The local target: a real PostgreSQL, SHS instances and the real proxy on this machine, kept running by a
 // detached supervisor. State lives under one directory. `up` is idempotent (what already runs with the same
-// configuration is left alone), `down` stops everything, `status` reports it.
+// configuration is left alone), `down` stops everything, `status` reports it. A failed `up` leaves either the
+// stack that ran before it, untouched, or nothing running (stopUnfinished).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
 import { PROXY_DEFAULTS, render } from '../../proxy/src/render.js';
 import { giveToWorkers, workerUser } from '../../proxy/src/worker-user.js';
+import { describeRefusedDataset } from './dataset.js';
 import { imageForDocker, imageInstanceSpec, removeInstanceContainers } from './image-instances.js';
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
@@ -42,6 +44,13 @@ export interface StackOptions {
    * Docker engine, instead of from the bundle (image-instances.ts).
    */
   image?: string;
+  /**
+   * Replace the dataset that is there (prepare_db --force), whatever its seed and scale, deleting the rows it
+   * holds, those created through the API included. 'yes': without asking. 'ask': prepare_db gets this process's
+   * stdin and stderr, and asks there when stdin is a terminal (without one the flag alone goes on). Without it, a
+   * dataset of another scale is refused.
+   */
+  replaceData?: 'yes' | 'ask';
   progress: (message: string) => void;
 }
 
@@ -251,13 +260,93 @@ function monitoringPrograms(options: StackOptions, ports: Ports, pgPort: number,
   return rules.fingerprint;
 }
 
+/** What one `up` has done so far: what a failure leaves or stops (stopUnfinished). */
+interface UpRun {
+  /** The supervisor of the stack running when `up` began, if any. */
+  previousSupervisor: number | null;
+  /** This run stopped it (to restart the stack with a new configuration). */
+  stoppedPrevious: boolean;
+  /** PostgreSQL was not running when `up` began. */
+  startedPostgres: boolean;
+  /** The supervisor this run started, and what it runs. */
+  supervisor: number | null;
+  programs: string[];
+}
+
+/**
+ * Starts the stack, or checks the one running. When it fails, it leaves either the stack that ran before, untouched
+ * (it failed before restarting anything, e.g. a dataset of another scale refused), or nothing running: it stops the
+ * supervisor it started (and with it the instances, the proxy, Prometheus) and PostgreSQL, and says what it stopped.
+ * State and logs stay, for diagnosis.
+ */
 export async function up(options: StackOptions): Promise<ComponentStatus[]> {
+  const paths = stackPaths(options.stateDir);
+  mkdirSync(paths.logs, { recursive: true });
+  const previous = readState(options.stateDir);
+  const run: UpRun = {
+    previousSupervisor: previous && processAlive(previous.supervisorPid) ? previous.supervisorPid : null,
+    stoppedPrevious: false,
+    startedPostgres: false,
+    supervisor: null,
+    programs: [],
+  };
+  try {
+    return await bringUp(options, previous, run);
+  } catch (err) {
+    await stopUnfinished(options, run, Boolean(options.image || previous?.image)).catch((e: Error) =>
+      options.progress(`up failed, and stopping what it started failed too: ${e.message}`),
+    );
+    throw err;
+  }
+}
+
+async function stopUnfinished(options: StackOptions, run: UpRun, image: boolean): Promise<void> {
+  const { progress, stateDir } = options;
+  const pg = PostgresServer.attach(stackPaths(stateDir).postgres);
+  if (run.previousSupervisor !== null && !run.stoppedPrevious && run.supervisor === null && processAlive(run.previousSupervisor)) {
+    if (run.startedPostgres && pg?.pid()) {
+      await pg.stop();
+      progress('postgres: stopped (this up started it)');
+    }
+    progress(`up failed: the stack that was running before (supervisor pid ${run.previousSupervisor}) is left as it was`);
+    return;
+  }
+  const stopped: string[] = [];
+  if (run.supervisor !== null && processAlive(run.supervisor)) {
+    await stopSupervisor(run.supervisor, progress);
+    stopped.push(`the supervisor (pid ${run.supervisor}) and what it ran (${run.programs.join(', ')})`);
+  }
+  if (image) await removeInstanceContainers(stateDir).catch((err: Error) => progress(`shs: instance containers not removed: ${err.message}`));
+  const pgPid = pg?.pid();
+  if (pg && pgPid) {
+    await pg.stop();
+    progress('postgres: stopped');
+    stopped.push(`PostgreSQL (pid ${pgPid})`);
+  }
+  const state = readState(stateDir);
+  if (state) writeState(stateDir, { ...state, supervisorPid: null, configHash: '' });
+  progress(
+    stopped.length
+      ? `up failed: stopped ${stopped.join(' and ')}; nothing of the stack is left running (state and logs kept in ${stateDir})`
+      : 'up failed: nothing of the stack was left running',
+  );
+}
+
+/** The last lines of a log, for an error message. */
+function logTail(file: string, lines = 5): string {
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${l}`).join('\n');
+}
+
+/** Exits (or failed starts) of a program while up waits for it, beyond which up gives up at once. */
+const MAX_START_FAILURES = 3;
+
+async function bringUp(options: StackOptions, previous: StackState | null, run: UpRun): Promise<ComponentStatus[]> {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
-  mkdirSync(paths.logs, { recursive: true });
-  const previous = readState(stateDir);
 
   progress('postgres: starting');
+  run.startedPostgres = !PostgresServer.attach(paths.postgres)?.pid();
   const pg = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg.info.port}`);
   if (!existsSync(paths.dbPassword)) writeFileSync(paths.dbPassword, randomBytes(18).toString('base64url'), { mode: 0o600 });
@@ -281,10 +370,26 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
     ].join('\n'),
   );
 
-  progress(`dataset: prepare_db --scale ${options.scale}`);
-  const prepared = await runShs(root, ['prepare_db', '--config', paths.shsConfig, '--scale', String(options.scale)]);
-  if (prepared.code !== 0) throw new Error(`prepare_db failed: ${prepared.stderr.trim() || prepared.stdout.trim()}`);
-  progress(`dataset: ${prepared.stdout.trim()}`);
+  const replacing = options.replaceData !== undefined;
+  progress(`dataset: prepare_db --scale ${options.scale}${replacing ? ' --force (replacing the data there)' : ''}`);
+  const terminal = options.replaceData === 'ask';
+  const prepared = await runShs(
+    root,
+    ['prepare_db', '--config', paths.shsConfig, '--scale', String(options.scale), ...(replacing ? ['--force'] : []), ...(options.replaceData === 'yes' ? ['--yes'] : [])],
+    {},
+    { terminal },
+  );
+  // what --force replaces and deletes (its own lines; the load's step timings are left out)
+  for (const line of prepared.stderr.split('\n')) if (replacing && line.startsWith('shs: ')) progress(`dataset: ${line.slice('shs: '.length)}`);
+  if (prepared.code !== 0) {
+    const said = prepared.stderr.trim() || prepared.stdout.trim();
+    if (!replacing && /pass --force to replace it/.test(said)) {
+      const password = readFileSync(paths.dbPassword, 'utf8').trim();
+      throw new Error(await describeRefusedDataset({ port: pg.info.port, name: DB.name, user: DB.user, password }, options.scale).catch(() => said.replace(/--force/, '--replace-data')));
+    }
+    throw new Error(terminal ? `prepare_db --force exited with code ${prepared.code}: the data was not replaced (it said why above)` : `prepare_db failed: ${said}`);
+  }
+  progress(`dataset: ${prepared.stdout.trim().replace(/\n/g, '; ')}`);
 
   progress('proxy: rendering and checking the nginx configuration');
   const proxy = await prepareProxy(options, ports);
@@ -330,21 +435,34 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
   } else {
     if (processAlive(supervisorPid)) {
       progress('supervisor: configuration changed, restarting the stack');
+      run.stoppedPrevious = true;
       await stopSupervisor(supervisorPid, progress);
     }
     writeFileSync(paths.supervisorConfig, configText);
     rmSync(paths.supervisorStatus, { force: true });
     if (image || previous?.image) await removeInstanceContainers(stateDir);
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
+    run.supervisor = supervisorPid;
+    run.programs = programs.filter((p) => !p.daemon).map((p) => p.name); // PostgreSQL is stopped on its own
     progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
   }
   writeState(stateDir, { ports, supervisorPid, configHash, ...(image ? { image } : {}) });
 
-  // Bounded wait until every program is healthy and the proxy serves /ping.
+  // Bounded wait until every program is healthy and the proxy serves /ping; a program that keeps exiting as it
+  // starts (a port taken by another process, a bad configuration) ends it at once.
   const deadline = Date.now() + 60_000;
   let reported = '';
+  const restartsBefore = new Map<string, number>();
   for (;;) {
     const st = readStatus(paths.supervisorStatus);
+    for (const p of st?.programs ?? []) {
+      if (!restartsBefore.has(p.name)) restartsBefore.set(p.name, run.supervisor !== null ? 0 : p.restarts);
+      const failures = p.restarts - restartsBefore.get(p.name)! + (p.state === 'backoff' ? 1 : 0);
+      if (p.healthy !== true && failures >= MAX_START_FAILURES && !/^unhealthy/.test(p.lastRestartReason ?? '')) {
+        const log = programs.find((x) => x.name === p.name)?.log ?? join(paths.logs, `${p.name}.log`);
+        throw new Error(`${p.name} failed ${failures} times as it started (last: ${p.lastRestartReason ?? p.lastExit ?? 'unknown'}); the end of ${log}:\n${logTail(log)}`);
+      }
+    }
     const waiting = st ? st.programs.filter((p) => p.healthy !== true).map((p) => p.name) : ['supervisor'];
     let proxied = false;
     if (waiting.length === 0) {

@@ -20,14 +20,20 @@ export interface ShsResult {
   stderr: string;
 }
 
-/** Runs `shs <args>` to completion. */
-export function runShs(root: string, args: string[], extraEnv: Record<string, string> = {}): Promise<ShsResult> {
+/**
+ * Runs `shs <args>` to completion. `terminal`: the command gets this process's stdin and stderr (to ask there, as
+ * `prepare_db --force` does on a terminal); its stderr is then not captured.
+ */
+export function runShs(root: string, args: string[], extraEnv: Record<string, string> = {}, options: { terminal?: boolean } = {}): Promise<ShsResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [shsBin(root), ...args], { env: shsEnv(extraEnv) });
+    const child = spawn(process.execPath, [shsBin(root), ...args], {
+      env: shsEnv(extraEnv),
+      stdio: options.terminal ? ['inherit', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });

@@ -14,8 +14,15 @@ import type { Context } from '../context.js';
 export const UP_USAGE = `  up [options]        start the local stack: PostgreSQL, SHS instances, the proxy (HTTP, HTTPS with a
                       self-signed certificate), Prometheus with monitoring/'s rules and alerts (and the
                       node and postgres exporters) when installed, and a supervisor that restarts what
-                      dies or stays unhealthy; then check it answers. Idempotent.
-      --scale <x>       dataset size as a fraction of the full one (default 0.02)
+                      dies or stays unhealthy; then check it answers. Idempotent. If it fails, it leaves
+                      the stack that ran before as it was when it had not touched it yet, else nothing
+                      running: it stops what it started and says so (state and logs are kept)
+      --scale <x>       dataset size as a fraction of the full one (default 0.02). A dataset of another
+                        scale already there is kept and up stops, unless --replace-data
+      --replace-data    replace the data in the database with a new dataset of --scale: this deletes
+                        every session there, those created through the API included. It says how many
+                        first and, on a terminal, asks to go on; without a terminal the flag is the consent
+      --yes             with --replace-data: do not ask
       --port <n>        proxy HTTP port on 127.0.0.1 (default 18080)
       --https-port <n>  proxy HTTPS port (default 18443)
       --instances <n>   SHS instances behind the proxy (default 2)
@@ -54,7 +61,10 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
       faults: { type: 'boolean', default: false },
       slo: { type: 'string' },
       'no-monitoring': { type: 'boolean', default: false },
+      'replace-data': { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
   });
+  if (values.yes && !values['replace-data']) throw new ctx.UsageError('--yes: confirms --replace-data; pass both, or neither');
   const slo = values.slo === undefined ? undefined : loadSlo(values.slo, ctx);
   const scale = Number(values.scale);
   if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new ctx.UsageError(`--scale: expected a number in (0, 10], got "${values.scale}"`);
@@ -71,6 +81,8 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
     faults: values.faults,
     monitoring: !values['no-monitoring'],
     ...(slo ? { slo } : {}),
+    // on a terminal, prepare_db --force asks there (as `shs prepare_db --force` does); elsewhere the flag is the consent
+    ...(values['replace-data'] ? { replaceData: values.yes || !process.stdin.isTTY ? ('yes' as const) : ('ask' as const) } : {}),
     progress: ctx.progress,
   });
   ctx.out(`\n${statusTable(components)}`);
