@@ -836,16 +836,16 @@ var require_tree = __commonJS({
        * @param {any} value
        * @param {number} index
        */
-      constructor(key, value, index) {
-        if (index === void 0 || index >= key.length) {
+      constructor(key, value, index2) {
+        if (index2 === void 0 || index2 >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code = this.code = key.charCodeAt(index);
+        const code = this.code = key.charCodeAt(index2);
         if (code > 127) {
           throw new TypeError("key must be ascii string");
         }
-        if (key.length !== ++index) {
-          this.middle = new _TstNode(key, value, index);
+        if (key.length !== ++index2) {
+          this.middle = new _TstNode(key, value, index2);
         } else {
           this.value = value;
         }
@@ -859,34 +859,34 @@ var require_tree = __commonJS({
         if (length === 0) {
           throw new TypeError("Unreachable");
         }
-        let index = 0;
+        let index2 = 0;
         let node = this;
         while (true) {
-          const code = key.charCodeAt(index);
+          const code = key.charCodeAt(index2);
           if (code > 127) {
             throw new TypeError("key must be ascii string");
           }
           if (node.code === code) {
-            if (length === ++index) {
+            if (length === ++index2) {
               node.value = value;
               break;
             } else if (node.middle !== null) {
               node = node.middle;
             } else {
-              node.middle = new _TstNode(key, value, index);
+              node.middle = new _TstNode(key, value, index2);
               break;
             }
           } else if (node.code < code) {
             if (node.left !== null) {
               node = node.left;
             } else {
-              node.left = new _TstNode(key, value, index);
+              node.left = new _TstNode(key, value, index2);
               break;
             }
           } else if (node.right !== null) {
             node = node.right;
           } else {
-            node.right = new _TstNode(key, value, index);
+            node.right = new _TstNode(key, value, index2);
             break;
           }
         }
@@ -897,16 +897,16 @@ var require_tree = __commonJS({
        */
       search(key) {
         const keylength = key.length;
-        let index = 0;
+        let index2 = 0;
         let node = this;
-        while (node !== null && index < keylength) {
-          let code = key[index];
+        while (node !== null && index2 < keylength) {
+          let code = key[index2];
           if (code <= 90 && code >= 65) {
             code |= 32;
           }
           while (node !== null) {
             if (code === node.code) {
-              if (keylength === ++index) {
+              if (keylength === ++index2) {
                 return node;
               }
               node = node.middle;
@@ -3662,8 +3662,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context2) {
-      const plural = context2.types.length === 1 ? "" : " one of";
-      const message = `${context2.argument} could not be converted to${plural}: ${context2.types.join(", ")}.`;
+      const plural2 = context2.types.length === 1 ? "" : " one of";
+      const message = `${context2.argument} could not be converted to${plural2}: ${context2.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context2.prefix,
         message
@@ -3815,7 +3815,7 @@ var require_webidl = __commonJS({
         }
         const method = typeof Iterable === "function" ? Iterable() : V?.[Symbol.iterator]?.();
         const seq = [];
-        let index = 0;
+        let index2 = 0;
         if (method === void 0 || typeof method.next !== "function") {
           throw webidl.errors.exception({
             header: prefix,
@@ -3827,7 +3827,7 @@ var require_webidl = __commonJS({
           if (done) {
             break;
           }
-          seq.push(converter(value, prefix, `${argument}[${index++}]`));
+          seq.push(converter(value, prefix, `${argument}[${index2++}]`));
         }
         return seq;
       };
@@ -3936,10 +3936,10 @@ var require_webidl = __commonJS({
     };
     webidl.converters.ByteString = function(V, prefix, argument) {
       const x2 = webidl.converters.DOMString(V, prefix, argument);
-      for (let index = 0; index < x2.length; index++) {
-        if (x2.charCodeAt(index) > 255) {
+      for (let index2 = 0; index2 < x2.length; index2++) {
+        if (x2.charCodeAt(index2) > 255) {
           throw new TypeError(
-            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x2.charCodeAt(index)} which is greater than 255.`
+            `Cannot convert argument to a ByteString because the character at index ${index2} has a value of ${x2.charCodeAt(index2)} which is greater than 255.`
           );
         }
       }
@@ -4514,17 +4514,17 @@ var require_util2 = __commonJS({
               `'next' called on an object that does not implement interface ${name} Iterator.`
             );
           }
-          const index = this.#index;
+          const index2 = this.#index;
           const values = this.#target[kInternalIterator];
           const len = values.length;
-          if (index >= len) {
+          if (index2 >= len) {
             return {
               value: void 0,
               done: true
             };
           }
-          const { [keyIndex]: key, [valueIndex]: value } = values[index];
-          this.#index = index + 1;
+          const { [keyIndex]: key, [valueIndex]: value } = values[index2];
+          this.#index = index2 + 1;
           let result;
           switch (this.#kind) {
             case "key":
@@ -10700,8 +10700,8 @@ var require_mock_utils = __commonJS({
     function buildHeadersFromArray(headers) {
       const clone = headers.slice();
       const entries = [];
-      for (let index = 0; index < clone.length; index += 2) {
-        entries.push([clone[index], clone[index + 1]]);
+      for (let index2 = 0; index2 < clone.length; index2 += 2) {
+        entries.push([clone[index2], clone[index2 + 1]]);
       }
       return Object.fromEntries(entries);
     }
@@ -10788,14 +10788,14 @@ var require_mock_utils = __commonJS({
       return newMockDispatch;
     }
     function deleteMockDispatch(mockDispatches, key) {
-      const index = mockDispatches.findIndex((dispatch) => {
+      const index2 = mockDispatches.findIndex((dispatch) => {
         if (!dispatch.consumed) {
           return false;
         }
         return matchKey(dispatch, key);
       });
-      if (index !== -1) {
-        mockDispatches.splice(index, 1);
+      if (index2 !== -1) {
+        mockDispatches.splice(index2, 1);
       }
     }
     function buildKey(opts) {
@@ -11226,9 +11226,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module2.exports = class Pluralizer {
-      constructor(singular, plural) {
+      constructor(singular, plural2) {
         this.singular = singular;
-        this.plural = plural;
+        this.plural = plural2;
       }
       pluralize(count) {
         const one = count === 1;
@@ -15548,18 +15548,18 @@ var require_cache = __commonJS({
         const p = Promise.all(responsePromises);
         const responses = await p;
         const operations = [];
-        let index = 0;
+        let index2 = 0;
         for (const response of responses) {
           const operation = {
             type: "put",
             // 7.3.2
-            request: requestList[index],
+            request: requestList[index2],
             // 7.3.3
             response
             // 7.3.4
           };
           operations.push(operation);
-          index++;
+          index2++;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -19244,13 +19244,13 @@ var require_re = __commonJS({
     };
     var createToken = (name, value, isGlobal) => {
       const safe = makeSafeRegex(value);
-      const index = R++;
-      debug2(name, index, value);
-      t[name] = index;
-      src[index] = value;
-      safeSrc[index] = safe;
-      re[index] = new RegExp(value, isGlobal ? "g" : void 0);
-      safeRe[index] = new RegExp(safe, isGlobal ? "g" : void 0);
+      const index2 = R++;
+      debug2(name, index2, value);
+      t[name] = index2;
+      src[index2] = value;
+      safeSrc[index2] = safe;
+      re[index2] = new RegExp(value, isGlobal ? "g" : void 0);
+      safeRe[index2] = new RegExp(safe, isGlobal ? "g" : void 0);
     };
     createToken("NUMERICIDENTIFIER", "0|[1-9]\\d*");
     createToken("NUMERICIDENTIFIERLOOSE", "\\d+");
@@ -22653,7 +22653,7 @@ var require_light = __commonJS({
           now = Date.now();
           return this.check(weight, now);
         }
-        async __register__(index, weight, expiration) {
+        async __register__(index2, weight, expiration) {
           var now, wait;
           await this.yieldLoop();
           now = Date.now();
@@ -22698,7 +22698,7 @@ var require_light = __commonJS({
             strategy: this.storeOptions.strategy
           };
         }
-        async __free__(index, weight) {
+        async __free__(index2, weight) {
           await this.yieldLoop();
           this._running -= weight;
           this._done += weight;
@@ -23124,19 +23124,19 @@ var require_light = __commonJS({
           check(weight = 1) {
             return this._store.__check__(weight);
           }
-          _clearGlobalState(index) {
-            if (this._scheduled[index] != null) {
-              clearTimeout(this._scheduled[index].expiration);
-              delete this._scheduled[index];
+          _clearGlobalState(index2) {
+            if (this._scheduled[index2] != null) {
+              clearTimeout(this._scheduled[index2].expiration);
+              delete this._scheduled[index2];
               return true;
             } else {
               return false;
             }
           }
-          async _free(index, job, options, eventInfo) {
+          async _free(index2, job, options, eventInfo) {
             var e, running;
             try {
-              ({ running } = await this._store.__free__(index, options.weight));
+              ({ running } = await this._store.__free__(index2, options.weight));
               this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
               if (running === 0 && this.empty()) {
                 return this.Events.trigger("idle");
@@ -23146,13 +23146,13 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e);
             }
           }
-          _run(index, job, wait) {
+          _run(index2, job, wait) {
             var clearGlobalState, free, run6;
             job.doRun();
-            clearGlobalState = this._clearGlobalState.bind(this, index);
-            run6 = this._run.bind(this, index, job);
-            free = this._free.bind(this, index, job);
-            return this._scheduled[index] = {
+            clearGlobalState = this._clearGlobalState.bind(this, index2);
+            run6 = this._run.bind(this, index2, job);
+            free = this._free.bind(this, index2, job);
+            return this._scheduled[index2] = {
               timeout: setTimeout(() => {
                 return job.doExecute(this._limiter, clearGlobalState, run6, free);
               }, wait),
@@ -23164,7 +23164,7 @@ var require_light = __commonJS({
           }
           _drainOne(capacity) {
             return this._registerLock.schedule(() => {
-              var args, index, next, options, queue;
+              var args, index2, next, options, queue;
               if (this.queued() === 0) {
                 return this.Promise.resolve(null);
               }
@@ -23174,8 +23174,8 @@ var require_light = __commonJS({
                 return this.Promise.resolve(null);
               }
               this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
-              index = this._randomIndex();
-              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
+              index2 = this._randomIndex();
+              return this._store.__register__(index2, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
                 var empty;
                 this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
                 if (success) {
@@ -23187,7 +23187,7 @@ var require_light = __commonJS({
                   if (reservoir === 0) {
                     this.Events.trigger("depleted", empty);
                   }
-                  this._run(index, next, wait);
+                  this._run(index2, next, wait);
                   return this.Promise.resolve(options.weight);
                 } else {
                   return this.Promise.resolve(null);
@@ -23219,9 +23219,9 @@ var require_light = __commonJS({
             waitForExecuting = (at) => {
               var finished;
               finished = () => {
-                var counts;
-                counts = this._states.counts;
-                return counts[0] + counts[1] + counts[2] + counts[3] === at;
+                var counts2;
+                counts2 = this._states.counts;
+                return counts2[0] + counts2[1] + counts2[2] + counts2[3] === at;
               };
               return new this.Promise((resolve5, reject) => {
                 if (finished()) {
@@ -23236,7 +23236,7 @@ var require_light = __commonJS({
                 }
               });
             };
-            done = options.dropWaitingJobs ? (this._run = function(index, next) {
+            done = options.dropWaitingJobs ? (this._run = function(index2, next) {
               return next.doDrop({
                 message: options.dropErrorMessage
               });
@@ -24669,46 +24669,46 @@ var require_cert_signatures = __commonJS({
     function x509Error(msg, cert) {
       return new Error("SASL channel binding: " + msg + " when parsing public certificate " + cert.toString("base64"));
     }
-    function readASN1Length(data, index) {
-      let length = data[index++];
-      if (length < 128) return { length, index };
+    function readASN1Length(data, index2) {
+      let length = data[index2++];
+      if (length < 128) return { length, index: index2 };
       const lengthBytes = length & 127;
       if (lengthBytes > 4) throw x509Error("bad length", data);
       length = 0;
       for (let i2 = 0; i2 < lengthBytes; i2++) {
-        length = length << 8 | data[index++];
+        length = length << 8 | data[index2++];
       }
-      return { length, index };
+      return { length, index: index2 };
     }
-    function readASN1OID(data, index) {
-      if (data[index++] !== 6) throw x509Error("non-OID data", data);
-      const { length: OIDLength, index: indexAfterOIDLength } = readASN1Length(data, index);
-      index = indexAfterOIDLength;
-      const lastIndex = index + OIDLength;
-      const byte1 = data[index++];
+    function readASN1OID(data, index2) {
+      if (data[index2++] !== 6) throw x509Error("non-OID data", data);
+      const { length: OIDLength, index: indexAfterOIDLength } = readASN1Length(data, index2);
+      index2 = indexAfterOIDLength;
+      const lastIndex = index2 + OIDLength;
+      const byte1 = data[index2++];
       let oid = (byte1 / 40 >> 0) + "." + byte1 % 40;
-      while (index < lastIndex) {
+      while (index2 < lastIndex) {
         let value = 0;
-        while (index < lastIndex) {
-          const nextByte = data[index++];
+        while (index2 < lastIndex) {
+          const nextByte = data[index2++];
           value = value << 7 | nextByte & 127;
           if (nextByte < 128) break;
         }
         oid += "." + value;
       }
-      return { oid, index };
+      return { oid, index: index2 };
     }
-    function expectASN1Seq(data, index) {
-      if (data[index++] !== 48) throw x509Error("non-sequence data", data);
-      return readASN1Length(data, index);
+    function expectASN1Seq(data, index2) {
+      if (data[index2++] !== 48) throw x509Error("non-sequence data", data);
+      return readASN1Length(data, index2);
     }
-    function signatureAlgorithmHashFromCertificate(data, index) {
-      if (index === void 0) index = 0;
-      index = expectASN1Seq(data, index).index;
-      const { length: certInfoLength, index: indexAfterCertInfoLength } = expectASN1Seq(data, index);
-      index = indexAfterCertInfoLength + certInfoLength;
-      index = expectASN1Seq(data, index).index;
-      const { oid, index: indexAfterOID } = readASN1OID(data, index);
+    function signatureAlgorithmHashFromCertificate(data, index2) {
+      if (index2 === void 0) index2 = 0;
+      index2 = expectASN1Seq(data, index2).index;
+      const { length: certInfoLength, index: indexAfterCertInfoLength } = expectASN1Seq(data, index2);
+      index2 = indexAfterCertInfoLength + certInfoLength;
+      index2 = expectASN1Seq(data, index2).index;
+      const { oid, index: indexAfterOID } = readASN1OID(data, index2);
       switch (oid) {
         // RSA
         case "1.2.840.113549.1.1.4":
@@ -24740,12 +24740,12 @@ var require_cert_signatures = __commonJS({
           return "SHA-512";
         // RSASSA-PSS: hash is indicated separately
         case "1.2.840.113549.1.1.10": {
-          index = indexAfterOID;
-          index = expectASN1Seq(data, index).index;
-          if (data[index++] !== 160) throw x509Error("non-tag data", data);
-          index = readASN1Length(data, index).index;
-          index = expectASN1Seq(data, index).index;
-          const { oid: hashOID } = readASN1OID(data, index);
+          index2 = indexAfterOID;
+          index2 = expectASN1Seq(data, index2).index;
+          if (data[index2++] !== 160) throw x509Error("non-tag data", data);
+          index2 = readASN1Length(data, index2).index;
+          index2 = expectASN1Seq(data, index2).index;
+          const { oid: hashOID } = readASN1OID(data, index2);
           switch (hashOID) {
             // standalone hash OIDs
             case "1.2.840.113549.2.5":
@@ -27683,9 +27683,9 @@ var require_client2 = __commonJS({
             queryCallback(error2);
             query.callback = () => {
             };
-            const index = this._queryQueue.indexOf(query);
-            if (index > -1) {
-              this._queryQueue.splice(index, 1);
+            const index2 = this._queryQueue.indexOf(query);
+            if (index2 > -1) {
+              this._queryQueue.splice(index2, 1);
             } else if (this.pipeline) {
               this.connection.stream.destroy();
               return;
@@ -28499,9 +28499,9 @@ var require_client3 = __commonJS({
           queryCallback(error2);
           query.callback = () => {
           };
-          const index = this._queryQueue.indexOf(query);
-          if (index > -1) {
-            this._queryQueue.splice(index, 1);
+          const index2 = this._queryQueue.indexOf(query);
+          if (index2 > -1) {
+            this._queryQueue.splice(index2, 1);
           }
           this._pulseQueryQueue();
         }, readTimeout);
@@ -34298,10 +34298,10 @@ var require_cst_visit = __commonJS({
     visit.REMOVE = REMOVE;
     visit.itemAtPath = (cst, path5) => {
       let item = cst;
-      for (const [field, index] of path5) {
+      for (const [field, index2] of path5) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
-          item = tok.items[index];
+          item = tok.items[index2];
         } else
           return void 0;
       }
@@ -38632,13 +38632,13 @@ function removeHook(state, name, method) {
   if (!state.registry[name]) {
     return;
   }
-  const index = state.registry[name].map((registered) => {
+  const index2 = state.registry[name].map((registered) => {
     return registered.orig;
   }).indexOf(method);
-  if (index === -1) {
+  if (index2 === -1) {
     return;
   }
-  state.registry[name].splice(index, 1);
+  state.registry[name].splice(index2, 1);
 }
 
 // node_modules/before-after-hook/index.js
@@ -39036,12 +39036,12 @@ function parse2(header, options) {
   while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
     valueStart++;
   }
-  let index = valueStart;
+  let index2 = valueStart;
   let typeFlags = 0;
   let whitespace = -1;
   let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code = header.charCodeAt(index);
+  while (index2 < len) {
+    const code = header.charCodeAt(index2);
     const flags = CHAR_MAP[code];
     if ((flags & stopFlags) !== 0) {
       stop |= flags & COMMA_FLAG;
@@ -39049,33 +39049,33 @@ function parse2(header, options) {
     }
     if ((flags & OWS) !== 0) {
       if (whitespace === -1)
-        whitespace = index;
+        whitespace = index2;
     } else {
       whitespace = -1;
     }
     typeFlags |= code & NON_ASCII | flags;
-    index++;
+    index2++;
   }
-  const valueEnd = whitespace === -1 ? index : whitespace;
+  const valueEnd = whitespace === -1 ? index2 : whitespace;
   const value = header.slice(valueStart, valueEnd);
   const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
+  if (index2 === len || stop !== 0) {
+    return { type, index: index2, parameters: new NullObject() };
   }
-  return parseParameters(header, type, index, len, stopFlags);
+  return parseParameters(header, type, index2, len, stopFlags);
 }
-function parseParameters(header, type, index, len, stopFlags) {
+function parseParameters(header, type, index2, len, stopFlags) {
   const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-      index++;
+  parameter: while (index2 < len) {
+    index2++;
+    while ((CHAR_MAP[header.charCodeAt(index2)] & OWS) !== 0) {
+      index2++;
     }
-    const keyStart = index;
+    const keyStart = index2;
     let keyFlags = 0;
     let keyWhitespace = -1;
-    while (index < len) {
-      const code = header.charCodeAt(index);
+    while (index2 < len) {
+      const code = header.charCodeAt(index2);
       const flags = CHAR_MAP[code];
       if ((flags & stopFlags) !== 0) {
         if ((flags & COMMA_FLAG) !== 0)
@@ -39083,51 +39083,51 @@ function parseParameters(header, type, index, len, stopFlags) {
         continue parameter;
       }
       if (code === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const keyEnd = keyWhitespace === -1 ? index2 : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-          index++;
+        index2++;
+        while ((CHAR_MAP[header.charCodeAt(index2)] & OWS) !== 0) {
+          index2++;
         }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
+        if (index2 < len && header.charCodeAt(index2) === DQUOTE) {
+          const quotedStart = ++index2;
           let escaped = false;
-          while (index < len) {
-            const code2 = header.charCodeAt(index);
+          while (index2 < len) {
+            const code2 = header.charCodeAt(index2);
             if (code2 === DQUOTE) {
               if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index2) : header.slice(quotedStart, index2);
               }
-              index++;
+              index2++;
               let stop2 = 0;
-              while (index < len) {
-                const code3 = header.charCodeAt(index);
+              while (index2 < len) {
+                const code3 = header.charCodeAt(index2);
                 const flags2 = CHAR_MAP[code3];
                 if ((flags2 & stopFlags) !== 0) {
                   stop2 = flags2 & COMMA_FLAG;
                   break;
                 }
-                index++;
+                index2++;
               }
               if (stop2 !== 0)
                 break parameter;
               continue parameter;
             }
-            if (code2 === BSLASH && index + 1 < len) {
+            if (code2 === BSLASH && index2 + 1 < len) {
               escaped = true;
-              index += 2;
+              index2 += 2;
               continue;
             }
-            index++;
+            index2++;
           }
           continue parameter;
         }
-        const valueStart = index;
+        const valueStart = index2;
         let stop = 0;
         let valueWhitespace = -1;
-        while (index < len) {
-          const code2 = header.charCodeAt(index);
+        while (index2 < len) {
+          const code2 = header.charCodeAt(index2);
           const flags2 = CHAR_MAP[code2];
           if ((flags2 & stopFlags) !== 0) {
             stop = flags2 & COMMA_FLAG;
@@ -39135,14 +39135,14 @@ function parseParameters(header, type, index, len, stopFlags) {
           }
           if ((flags2 & OWS) !== 0) {
             if (valueWhitespace === -1)
-              valueWhitespace = index;
+              valueWhitespace = index2;
           } else {
             valueWhitespace = -1;
           }
-          index++;
+          index2++;
         }
         if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          const valueEnd = valueWhitespace === -1 ? index2 : valueWhitespace;
           parameters[key] = header.slice(valueStart, valueEnd);
         }
         if (stop !== 0)
@@ -39151,22 +39151,22 @@ function parseParameters(header, type, index, len, stopFlags) {
       }
       if ((flags & OWS) !== 0) {
         if (keyWhitespace === -1)
-          keyWhitespace = index;
+          keyWhitespace = index2;
       } else {
         keyWhitespace = -1;
       }
       keyFlags |= code & NON_ASCII | flags;
-      index++;
+      index2++;
     }
   }
-  return { type, index, parameters };
+  return { type, index: index2, parameters };
 }
 function unescapeQuotedPairs(str, start, end) {
   let result = "";
-  for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
+  for (let index2 = start; index2 < end; index2++) {
+    if (str.charCodeAt(index2) === BSLASH) {
+      result += str.slice(start, index2);
+      start = ++index2;
     }
   }
   return result + str.slice(start, end);
@@ -43970,11 +43970,11 @@ function int64(value, field) {
   if (!Number.isSafeInteger(n)) throw new MalformedAnswerError(`${field}: expected an int64, got ${JSON.stringify(value)}`);
   return n;
 }
-function parseInstance(value, index) {
-  const o = asObject(value, `instances[${index}]`);
+function parseInstance(value, index2) {
+  const o = asObject(value, `instances[${index2}]`);
   const status2 = asString(o.status);
-  if (!status2) throw new MalformedAnswerError(`instances[${index}]: no "status"`);
-  const name = asString(o.name) || asString(o.instanceId) || asString(o.id) || `#${index + 1}`;
+  if (!status2) throw new MalformedAnswerError(`instances[${index2}]: no "status"`);
+  const name = asString(o.name) || asString(o.instanceId) || asString(o.id) || `#${index2 + 1}`;
   const statusMessage = asString(o.statusMessage);
   return statusMessage ? { name, status: status2, statusMessage } : { name, status: status2 };
 }
@@ -44811,6 +44811,175 @@ function giveToWorkers(user, dirs) {
   for (const d of dirs) (0, import_node_fs5.chownSync)(d, user.uid, user.gid);
 }
 
+// node_modules/pg/esm/index.mjs
+var import_lib = __toESM(require_lib3(), 1);
+var Client2 = import_lib.default.Client;
+var Pool = import_lib.default.Pool;
+var Connection = import_lib.default.Connection;
+var types = import_lib.default.types;
+var Query = import_lib.default.Query;
+var DatabaseError = import_lib.default.DatabaseError;
+var escapeIdentifier = import_lib.default.escapeIdentifier;
+var escapeLiteral = import_lib.default.escapeLiteral;
+var Result = import_lib.default.Result;
+var TypeOverrides = import_lib.default.TypeOverrides;
+var defaults2 = import_lib.default.defaults;
+var esm_default = import_lib.default;
+
+// shs/src/db/schema.ts
+function constraint(table, name, definition) {
+  const createOn = (s) => `ALTER TABLE ${table}${s} ADD CONSTRAINT ${name}${s} ${definition(s)}`;
+  return {
+    name,
+    table,
+    create: createOn(""),
+    drop: `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${name}`,
+    createOn,
+    // Renaming a key's constraint renames its index too.
+    renameFrom: (s) => `ALTER TABLE ${table} RENAME CONSTRAINT ${name}${s} TO ${name}`
+  };
+}
+function index(table, name, columns, include) {
+  const covering = include ? ` INCLUDE (${include})` : "";
+  const createOn = (s) => `CREATE INDEX ${name}${s} ON ${table}${s} (${columns})${covering}`;
+  return { name, table, create: createOn(""), drop: `DROP INDEX IF EXISTS ${name}`, createOn, renameFrom: (s) => `ALTER INDEX ${name}${s} RENAME TO ${name}` };
+}
+var KEYS = [
+  constraint("customers", "customers_pkey", () => "PRIMARY KEY (id)"),
+  constraint("movies", "movies_pkey", () => "PRIMARY KEY (id)"),
+  constraint("sessions", "sessions_pkey", () => "PRIMARY KEY (id)"),
+  // GET /api/customer: surname, name, birthday DESC, id DESC
+  index("customers", "customers_list_idx", "surname, name, birthday DESC, id DESC"),
+  // GET /api/movie: year DESC, name, id DESC; also the outer order of GET /api/session
+  index("movies", "movies_list_idx", "year DESC, name, id DESC"),
+  // GET /api/session: within a movie, customer id then session id DESC; covering, so the list is read from
+  // the index alone (index-only scan) once VACUUM has set the visibility map.
+  index("sessions", "sessions_movie_list_idx", "movie_id, customer_id, id DESC", "start_time"),
+  // New sessions must name an existing customer and movie. NOT VALID: generated rows are valid by
+  // construction, so the (slow) scan of existing rows is skipped; every new row is still checked.
+  constraint("sessions", "sessions_customer_fkey", (s) => `FOREIGN KEY (customer_id) REFERENCES customers${s} (id) NOT VALID`),
+  constraint("sessions", "sessions_movie_fkey", (s) => `FOREIGN KEY (movie_id) REFERENCES movies${s} (id) NOT VALID`)
+];
+var MIGRATIONS = [
+  {
+    version: 1,
+    name: "tables",
+    statements: [
+      `CREATE TABLE customers (
+         id integer NOT NULL,
+         name varchar(80) NOT NULL,
+         surname varchar(80) NOT NULL,
+         birthday date NOT NULL,
+         email varchar(256) NOT NULL)`,
+      `CREATE TABLE movies (
+         id integer NOT NULL,
+         name varchar NOT NULL,
+         year integer NOT NULL,
+         duration bigint NOT NULL)`,
+      `COMMENT ON COLUMN movies.duration IS 'minutes'`,
+      `CREATE TABLE sessions (
+         id bigint GENERATED BY DEFAULT AS IDENTITY,
+         start_time timestamp NOT NULL,
+         customer_id integer NOT NULL,
+         movie_id integer NOT NULL)`,
+      `CREATE TABLE shs_dataset (
+         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+         seed integer NOT NULL,
+         scale double precision NOT NULL,
+         customers bigint NOT NULL,
+         movies bigint NOT NULL,
+         sessions bigint NOT NULL,
+         prepared_at timestamptz NOT NULL DEFAULT now())`
+    ]
+  },
+  {
+    version: 2,
+    name: "keys and indexes",
+    statements: KEYS.map((k) => k.create)
+  },
+  {
+    // POST /api/session with an Idempotency-Key: the first answer, kept IDEMPOTENCY_KEY_TTL (see api/idempotency.ts)
+    version: 3,
+    name: "idempotency keys",
+    statements: [
+      `CREATE TABLE idempotency_keys (
+         key text PRIMARY KEY,
+         fingerprint text NOT NULL,
+         status integer NOT NULL,
+         body text NOT NULL,
+         location text,
+         created_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at)`
+    ]
+  }
+];
+var LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+// shs/src/db/prepare.ts
+var DEFAULT_SEED = 1;
+async function foreignRows(client, recorded) {
+  const r = await client.query(
+    `SELECT (SELECT count(*) FROM customers WHERE $1::bigint IS NULL OR id > $1::bigint) AS c,
+            (SELECT count(*) FROM movies WHERE $2::bigint IS NULL OR id > $2::bigint) AS m,
+            (SELECT count(*) FROM sessions WHERE $3::bigint IS NULL OR id > $3::bigint) AS s`,
+    [recorded?.customers ?? null, recorded?.movies ?? null, recorded?.sessions ?? null]
+  );
+  const row = r.rows[0];
+  return { customers: Number(row.c), movies: Number(row.m), sessions: Number(row.s) };
+}
+async function inspectData(client) {
+  const none = { customers: 0, movies: 0, sessions: 0 };
+  const tables = await client.query(
+    `SELECT to_regclass('shs_dataset') IS NOT NULL AND to_regclass('customers') IS NOT NULL
+        AND to_regclass('movies') IS NOT NULL AND to_regclass('sessions') IS NOT NULL AS ready`
+  );
+  if (!tables.rows[0].ready) return { present: false, recorded: null, foreign: none };
+  const rows = await existingRows(client);
+  if (!(rows.customers || rows.movies || rows.sessions)) return { present: false, recorded: null, foreign: none };
+  const recorded = await recordedDataset(client);
+  return { present: true, recorded, foreign: await foreignRows(client, recorded) };
+}
+async function existingRows(client) {
+  const r = await client.query(
+    `SELECT EXISTS (SELECT 1 FROM customers) AS c, EXISTS (SELECT 1 FROM movies) AS m, EXISTS (SELECT 1 FROM sessions) AS s`
+  );
+  const row = r.rows[0];
+  return { customers: Number(row.c), movies: Number(row.m), sessions: Number(row.s) };
+}
+async function recordedDataset(client) {
+  const r = await client.query(
+    "SELECT seed, scale, customers, movies, sessions FROM shs_dataset"
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return { seed: row.seed, scale: row.scale, customers: Number(row.customers), movies: Number(row.movies), sessions: Number(row.sessions) };
+}
+
+// stack/src/dataset.ts
+var plural = (n, what) => `${n} ${n === 1 ? what.replace(/s$/, "") : what}`;
+function counts(n) {
+  return ["customers", "movies", "sessions"].filter((t) => n[t] > 0).map((t) => plural(n[t], t)).join(", ");
+}
+function datasetRefusal(found, scale) {
+  const r = found.recorded;
+  const api = found.foreign.sessions;
+  const others = counts({ ...found.foreign, sessions: 0 });
+  if (!r) {
+    return `the database already holds rows that prepare_db did not make (${counts(found.foreign) || "none counted"}), not a dataset of scale ${scale}; pass --replace-data to replace them with a generated dataset (this deletes them)`;
+  }
+  const keep = r.seed === DEFAULT_SEED ? `, or --scale ${r.scale} to keep it` : "";
+  return `the database already holds a dataset with seed ${r.seed} and scale ${r.scale} (${counts(r)}${api ? `, and ${plural(api, "sessions")} created through the API since it was loaded` : ""}), not one of scale ${scale}; pass --replace-data to replace it (this deletes its ${plural(r.sessions + api, "sessions")}${api ? `, including the ${plural(api, "sessions")} created through the API` : ""}${others ? `, and ${others} prepare_db did not make` : ""})${keep}`;
+}
+async function describeRefusedDataset(db, scale) {
+  const client = new esm_default.Client({ host: "127.0.0.1", port: db.port, database: db.name, user: db.user, password: db.password });
+  await client.connect();
+  try {
+    return datasetRefusal(await inspectData(client), scale);
+  } finally {
+    await client.end();
+  }
+}
+
 // stack/src/image-instances.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_crypto3 = require("node:crypto");
@@ -44909,21 +45078,6 @@ var import_node_crypto4 = require("node:crypto");
 var import_node_fs6 = require("node:fs");
 var import_node_path3 = require("node:path");
 var import_node_util3 = require("node:util");
-
-// node_modules/pg/esm/index.mjs
-var import_lib = __toESM(require_lib3(), 1);
-var Client2 = import_lib.default.Client;
-var Pool = import_lib.default.Pool;
-var Connection = import_lib.default.Connection;
-var types = import_lib.default.types;
-var Query = import_lib.default.Query;
-var DatabaseError = import_lib.default.DatabaseError;
-var escapeIdentifier = import_lib.default.escapeIdentifier;
-var escapeLiteral = import_lib.default.escapeLiteral;
-var Result = import_lib.default.Result;
-var TypeOverrides = import_lib.default.TypeOverrides;
-var defaults2 = import_lib.default.defaults;
-var esm_default = import_lib.default;
 
 // stack/src/process-alive.ts
 function processAlive(pid) {
@@ -45497,13 +45651,16 @@ function shsEnv(extra = {}) {
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("SHS_") && v !== void 0) env[k] = v;
   return { ...env, ...extra };
 }
-function runShs(root, args, extraEnv = {}) {
+function runShs(root, args, extraEnv = {}, options = {}) {
   return new Promise((resolve5, reject) => {
-    const child2 = (0, import_node_child_process4.spawn)(process.execPath, [shsBin(root), ...args], { env: shsEnv(extraEnv) });
+    const child2 = (0, import_node_child_process4.spawn)(process.execPath, [shsBin(root), ...args], {
+      env: shsEnv(extraEnv),
+      stdio: options.terminal ? ["inherit", "pipe", "inherit"] : ["ignore", "pipe", "pipe"]
+    });
     let stdout = "";
     let stderr = "";
     child2.stdout.on("data", (d) => stdout += d);
-    child2.stderr.on("data", (d) => stderr += d);
+    child2.stderr?.on("data", (d) => stderr += d);
     child2.on("error", reject);
     child2.on("close", (code) => resolve5({ code, stdout, stderr }));
   });
@@ -45712,11 +45869,64 @@ function monitoringPrograms(options, ports, pgPort, programs) {
   return rules.fingerprint;
 }
 async function up(options) {
+  const paths = stackPaths(options.stateDir);
+  (0, import_node_fs10.mkdirSync)(paths.logs, { recursive: true });
+  const previous = readState(options.stateDir);
+  const run6 = {
+    previousSupervisor: previous && processAlive(previous.supervisorPid) ? previous.supervisorPid : null,
+    stoppedPrevious: false,
+    startedPostgres: false,
+    supervisor: null,
+    programs: []
+  };
+  try {
+    return await bringUp(options, previous, run6);
+  } catch (err2) {
+    await stopUnfinished(options, run6, Boolean(options.image || previous?.image)).catch(
+      (e) => options.progress(`up failed, and stopping what it started failed too: ${e.message}`)
+    );
+    throw err2;
+  }
+}
+async function stopUnfinished(options, run6, image) {
+  const { progress, stateDir } = options;
+  const pg2 = PostgresServer.attach(stackPaths(stateDir).postgres);
+  if (run6.previousSupervisor !== null && !run6.stoppedPrevious && run6.supervisor === null && processAlive(run6.previousSupervisor)) {
+    if (run6.startedPostgres && pg2?.pid()) {
+      await pg2.stop();
+      progress("postgres: stopped (this up started it)");
+    }
+    progress(`up failed: the stack that was running before (supervisor pid ${run6.previousSupervisor}) is left as it was`);
+    return;
+  }
+  const stopped = [];
+  if (run6.supervisor !== null && processAlive(run6.supervisor)) {
+    await stopSupervisor(run6.supervisor, progress);
+    stopped.push(`the supervisor (pid ${run6.supervisor}) and what it ran (${run6.programs.join(", ")})`);
+  }
+  if (image) await removeInstanceContainers(stateDir).catch((err2) => progress(`shs: instance containers not removed: ${err2.message}`));
+  const pgPid = pg2?.pid();
+  if (pg2 && pgPid) {
+    await pg2.stop();
+    progress("postgres: stopped");
+    stopped.push(`PostgreSQL (pid ${pgPid})`);
+  }
+  const state = readState(stateDir);
+  if (state) writeState(stateDir, { ...state, supervisorPid: null, configHash: "" });
+  progress(
+    stopped.length ? `up failed: stopped ${stopped.join(" and ")}; nothing of the stack is left running (state and logs kept in ${stateDir})` : "up failed: nothing of the stack was left running"
+  );
+}
+function logTail(file, lines = 5) {
+  if (!(0, import_node_fs10.existsSync)(file)) return "(no log)";
+  return (0, import_node_fs10.readFileSync)(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  ${l}`).join("\n");
+}
+var MAX_START_FAILURES = 3;
+async function bringUp(options, previous, run6) {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
-  (0, import_node_fs10.mkdirSync)(paths.logs, { recursive: true });
-  const previous = readState(stateDir);
   progress("postgres: starting");
+  run6.startedPostgres = !PostgresServer.attach(paths.postgres)?.pid();
   const pg2 = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg2.info.port}`);
   if (!(0, import_node_fs10.existsSync)(paths.dbPassword)) (0, import_node_fs10.writeFileSync)(paths.dbPassword, (0, import_node_crypto5.randomBytes)(18).toString("base64url"), { mode: 384 });
@@ -45738,10 +45948,25 @@ async function up(options) {
       ""
     ].join("\n")
   );
-  progress(`dataset: prepare_db --scale ${options.scale}`);
-  const prepared = await runShs(root, ["prepare_db", "--config", paths.shsConfig, "--scale", String(options.scale)]);
-  if (prepared.code !== 0) throw new Error(`prepare_db failed: ${prepared.stderr.trim() || prepared.stdout.trim()}`);
-  progress(`dataset: ${prepared.stdout.trim()}`);
+  const replacing = options.replaceData !== void 0;
+  progress(`dataset: prepare_db --scale ${options.scale}${replacing ? " --force (replacing the data there)" : ""}`);
+  const terminal = options.replaceData === "ask";
+  const prepared = await runShs(
+    root,
+    ["prepare_db", "--config", paths.shsConfig, "--scale", String(options.scale), ...replacing ? ["--force"] : [], ...options.replaceData === "yes" ? ["--yes"] : []],
+    {},
+    { terminal }
+  );
+  for (const line of prepared.stderr.split("\n")) if (replacing && line.startsWith("shs: ")) progress(`dataset: ${line.slice("shs: ".length)}`);
+  if (prepared.code !== 0) {
+    const said = prepared.stderr.trim() || prepared.stdout.trim();
+    if (!replacing && /pass --force to replace it/.test(said)) {
+      const password = (0, import_node_fs10.readFileSync)(paths.dbPassword, "utf8").trim();
+      throw new Error(await describeRefusedDataset({ port: pg2.info.port, name: DB.name, user: DB.user, password }, options.scale).catch(() => said.replace(/--force/, "--replace-data")));
+    }
+    throw new Error(terminal ? `prepare_db --force exited with code ${prepared.code}: the data was not replaced (it said why above)` : `prepare_db failed: ${said}`);
+  }
+  progress(`dataset: ${prepared.stdout.trim().replace(/\n/g, "; ")}`);
   progress("proxy: rendering and checking the nginx configuration");
   const proxy = await prepareProxy(options, ports);
   progress(`proxy: ${proxy.nginx}, HTTP/3 ${proxy.http3 ? "enabled" : "not available in this nginx build"}`);
@@ -45781,19 +46006,32 @@ async function up(options) {
   } else {
     if (processAlive(supervisorPid)) {
       progress("supervisor: configuration changed, restarting the stack");
+      run6.stoppedPrevious = true;
       await stopSupervisor(supervisorPid, progress);
     }
     (0, import_node_fs10.writeFileSync)(paths.supervisorConfig, configText);
     (0, import_node_fs10.rmSync)(paths.supervisorStatus, { force: true });
     if (image || previous?.image) await removeInstanceContainers(stateDir);
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
+    run6.supervisor = supervisorPid;
+    run6.programs = programs.filter((p) => !p.daemon).map((p) => p.name);
     progress(`supervisor: started (pid ${supervisorPid}), logs in ${paths.logs}`);
   }
   writeState(stateDir, { ports, supervisorPid, configHash, ...image ? { image } : {} });
   const deadline = Date.now() + 6e4;
   let reported = "";
+  const restartsBefore = /* @__PURE__ */ new Map();
   for (; ; ) {
     const st = readStatus(paths.supervisorStatus);
+    for (const p of st?.programs ?? []) {
+      if (!restartsBefore.has(p.name)) restartsBefore.set(p.name, run6.supervisor !== null ? 0 : p.restarts);
+      const failures = p.restarts - restartsBefore.get(p.name) + (p.state === "backoff" ? 1 : 0);
+      if (p.healthy !== true && failures >= MAX_START_FAILURES && !/^unhealthy/.test(p.lastRestartReason ?? "")) {
+        const log = programs.find((x2) => x2.name === p.name)?.log ?? (0, import_node_path7.join)(paths.logs, `${p.name}.log`);
+        throw new Error(`${p.name} failed ${failures} times as it started (last: ${p.lastRestartReason ?? p.lastExit ?? "unknown"}); the end of ${log}:
+${logTail(log)}`);
+      }
+    }
     const waiting = st ? st.programs.filter((p) => p.healthy !== true).map((p) => p.name) : ["supervisor"];
     let proxied = false;
     if (waiting.length === 0) {
@@ -45871,9 +46109,9 @@ function stackPorts(stateDir) {
 // actions/deploy/src/local.ts
 function layoutDigest(image) {
   const dir = image.slice("oci:".length).replace(/:[^/:]*$/, "");
-  const index = (0, import_node_path8.join)(dir, "index.json");
-  if (!(0, import_node_fs11.existsSync)(index)) throw new DeployError(`image: ${image} is not an OCI layout (no ${index})`, "input");
-  const manifests = JSON.parse((0, import_node_fs11.readFileSync)(index, "utf8")).manifests ?? [];
+  const index2 = (0, import_node_path8.join)(dir, "index.json");
+  if (!(0, import_node_fs11.existsSync)(index2)) throw new DeployError(`image: ${image} is not an OCI layout (no ${index2})`, "input");
+  const manifests = JSON.parse((0, import_node_fs11.readFileSync)(index2, "utf8")).manifests ?? [];
   if (manifests.length !== 1 || !manifests[0].digest) throw new DeployError(`image: ${image} must hold exactly one image (it holds ${manifests.length})`, "input");
   return manifests[0].digest;
 }
