@@ -36,6 +36,29 @@ describe('shs CLI', () => {
     expect(bad.stderr).toContain('unknown command "frobnicate"');
   });
 
+  it('answers a usage error with one line naming the flag and the problem, then where the help is: exit 2, before any connection', async () => {
+    const cases: [string[], string][] = [
+      [['prepare_db', '--scale', 'lots'], '--scale must be a number, got "lots"'],
+      [['prepare_db', '--scale'], '--scale: needs a value'],
+      [['prepare_db', '--scale', '20'], '--scale must be in (0, 10], got 20'],
+      [['prepare_db', '--seed', '-3'], '--seed must be an integer in 0-1000000, got -3'],
+      [['migrate', '--frob'], 'unknown option --frob'],
+      [['migrate', '--force=yes'], '--force: takes no value'],
+      [['migrate', '--force'], '--force applies to prepare_db only'],
+      [['migrate', 'now'], 'unexpected argument "now"'],
+      [['frobnicate'], 'unknown command "frobnicate"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { SHS_DATABASE_HOSTS: '127.0.0.1:1' });
+      expect([r.code, r.stderr, r.stdout], args.join(' ')).toEqual([2, `shs: ${message}\nRun "shs --help" for its usage.\n`, '']);
+    }
+    // a failure is not a usage error: exit 1, its message, no pointer to the help
+    const failed = await runCli(['migrate'], { SHS_DATABASE_HOSTS: '127.0.0.1:1' });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^shs: .*ECONNREFUSED/m);
+    expect(failed.stderr).not.toContain('--help');
+  });
+
   it('prints the default config as YAML naming every environment variable', async () => {
     const r = await runCli(['print_default_config']);
     expect(r.code).toBe(0);

@@ -1,8 +1,8 @@
 // `shs`: the SHS service command line, mirroring the original app's commands.
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { UsageError, parseFlags, usageMessage } from './args.js';
 import { ConfigError, databaseTls, defaultConfig, loadConfig, redacted, renderConfig, type Config } from './config.js';
 import { Database, type PasswordSource, isAuthFailure } from './db/database.js';
 import { migrate } from './db/migrate.js';
@@ -50,10 +50,9 @@ Every key can be overridden by an environment variable: database.pool_size -> SH
 The database password comes from database.password, database.password_file or, on a Yandex Cloud VM, the
 Lockbox secret database.password_lockbox_secret_id read with the VM's service account (at most one of them).
 
-Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+Exit codes: 0 success, 1 failure, 2 usage or configuration error (a usage error is one line naming
+the flag or argument and the problem).
 `;
-
-class UsageError extends Error {}
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`shs: ${message}\n`);
@@ -156,11 +155,18 @@ function printMigrated(result: Awaited<ReturnType<typeof migrate>>): void {
   );
 }
 
+/** --scale and --seed of prepare_db and init, checked before anything connects. */
 function datasetArgs(values: { scale?: string | undefined; seed?: string | undefined }): { scale: number; seed: number } {
   const scale = values.scale === undefined ? 1 : Number(values.scale);
   if (!Number.isFinite(scale)) throw new UsageError(`--scale must be a number, got "${values.scale}"`);
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  try {
+    sizeForScale(scale);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (seed < 0 || seed > MAX_SEED) throw new UsageError(`--seed must be an integer in 0-${MAX_SEED}, got ${seed}`);
   return { scale, seed };
 }
 
@@ -261,19 +267,15 @@ async function runServer(config: Config): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      scale: { type: 'string' },
-      seed: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      yes: { type: 'boolean', default: false },
-      wait: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', default: false },
-    },
+  const { values, positionals } = parseFlags(argv, {
+    config: { type: 'string' },
+    scale: { type: 'string' },
+    seed: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+    wait: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+    version: { type: 'boolean', default: false },
   });
   const command = positionals[0];
   if (values.version) {
@@ -342,14 +344,8 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'init': {
-      const { scale, seed } = datasetArgs(values);
       // Checked before waiting: a bad argument should not cost the whole wait.
-      try {
-        sizeForScale(scale);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-      if (seed < 0 || seed > MAX_SEED) throw new UsageError(`--seed must be an integer in 0-${MAX_SEED}, got ${seed}`);
+      const { scale, seed } = datasetArgs(values);
       const wait = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
       if (values.wait?.trim() === '' || !Number.isFinite(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
         throw new UsageError(`--wait must be a number of seconds in 0-${MAX_WAIT_SECONDS}, got "${values.wait}"`);
@@ -377,12 +373,15 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      throw new UsageError(`unknown command "${command}" (run "shs --help")`);
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail(`${(err as Error).message}\n\n${USAGE}`, 2);
+  if (err instanceof UsageError) {
+    process.stderr.write(usageMessage(err.message));
+    process.exit(2);
+  }
   if (err instanceof ConfigError) fail(`config: ${err.message}`, 2);
   if (err instanceof RefusedError || err instanceof RangeError) fail(err.message, 1);
   fail((err as Error).message || String(err), 1);
