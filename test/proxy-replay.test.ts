@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../stack/src/ports.js';
 import { ROOT, eventually } from './support/shs.js';
 
-type Behaviour = 'ok' | 'hang' | 'db-refused' | 'busy';
+type Behaviour = 'ok' | 'hang' | 'db-refused' | 'busy' | 'down' | 'slow-once' | 'stall';
 
 interface Peer {
   server: Server;
@@ -31,6 +31,10 @@ async function startPeer(): Promise<Peer> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.url === '/ping') {
+        if (peer.behaviour === 'down') {
+          res.writeHead(500);
+          return res.end('not ready');
+        }
         res.writeHead(200, { 'content-type': 'text/plain' });
         if (peer.behaviour === 'hang') return; // the probe times out too: as a SIGSTOPped process
         return res.end('pong');
@@ -42,12 +46,20 @@ async function startPeer(): Promise<Peer> {
       };
       switch (peer.behaviour) {
         case 'hang':
+        case 'stall': // requests hang, its /ping still answers
           peer.hung.push(res);
           return;
         case 'db-refused':
           return json(503, { error: 'database_unavailable', message: 'the database cannot be reached; try again' }, { 'x-shs-retryable': 'false' });
         case 'busy':
           return json(503, { error: 'database_busy', message: 'busy' });
+        case 'down': // on its way out (a restart): the connection is cut
+          res.socket?.destroy();
+          return;
+        case 'slow-once': // a stall past the read timeout (1 s), then back to normal
+          peer.behaviour = 'ok';
+          setTimeout(() => json(200, { port: peer.port, slow: true }), 1500);
+          return;
         case 'ok':
           if (req.method === 'POST' && req.url === '/api/session') return json(201, { id: 1, port: peer.port });
           if (req.method === 'DELETE') {
@@ -94,7 +106,8 @@ beforeAll(async () => {
   stopProxy = async () => {
     if (child.exitCode === null) child.kill('SIGINT');
     await exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.PIPELINE_TEST_KEEP_STATE === '1') console.warn(`proxy: state kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   await eventually(async () => (await fetch(`${http}/`).catch(() => null))?.status === 200, 15_000, 100).catch((err: Error) => {
     throw new Error(`${err.message}\n${readFileSync(logFile, 'utf8')}`);
@@ -123,14 +136,18 @@ beforeEach(async () => {
   for (const p of peers) p.seen = [];
 });
 
-/** Sends until peer `which` receives the request first (round robin), and returns that answer. */
-async function viaFirst(which: number, path: string, init: RequestInit): Promise<{ status: number; body: string; headers: Headers }> {
+/**
+ * Sends until peer `which` receives the request first (round robin), and returns that answer, with what the other
+ * peer received for that request (`otherSeen`).
+ */
+async function viaFirst(which: number, path: string, init: RequestInit): Promise<{ status: number; body: string; headers: Headers; otherSeen: string[] }> {
   for (let i = 0; i < 8; i++) {
     const before = peers[which]!.seen.length;
     const other = peers[1 - which]!.seen.length;
     const r = await fetch(`${http}${path}`, init);
     const body = await r.text();
-    if (peers[which]!.seen.length > before && (peers[1 - which]!.seen.length === other || peers[which]!.behaviour !== 'ok')) return { status: r.status, body, headers: r.headers };
+    const otherSeen = peers[1 - which]!.seen.slice(other);
+    if (peers[which]!.seen.length > before && (otherSeen.length === 0 || peers[which]!.behaviour !== 'ok')) return { status: r.status, body, headers: r.headers, otherSeen };
   }
   throw new Error(`no request reached peer ${which} first`);
 }
@@ -170,13 +187,36 @@ describe('replays', () => {
   }, 30_000);
 });
 
+describe('the last peer up', () => {
+  it('a GET that timed out on it is asked of it once more, not of a peer that is not up (a rolling restart on a busy machine)', async () => {
+    peers[1]!.behaviour = 'down';
+    await eventually(async () => (await upMetric(peers[1]!)) === 0, 10_000, 50);
+    peers[0]!.behaviour = 'slow-once';
+    for (const p of peers) p.seen = [];
+    const r = await fetch(`${http}/api/movie/1`);
+    const body = await r.text();
+    expect(r.status, body).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({ port: peers[0]!.port });
+    expect(peers[0]!.seen).toEqual(['GET /api/movie/1', 'GET /api/movie/1']);
+    expect(peers[1]!.seen).toHaveLength(0);
+    expect(await upMetric(peers[0]!)).toBe(1); // the last peer up is never ejected
+
+    // once only: a peer whose requests hang costs two read timeouts, then 503
+    peers[0]!.behaviour = 'stall';
+    for (const p of peers) p.seen = [];
+    const hung = await fetch(`${http}/api/movie/1`);
+    expect(hung.status).toBe(503);
+    expect(peers[0]!.seen).toHaveLength(2);
+  }, 30_000);
+});
+
 describe('what the database refused', () => {
   it('a 503 marked X-SHS-Retryable: false is passed on, not tried on the other peer; an instance\'s own 503 is', async () => {
     peers[0]!.behaviour = 'db-refused';
     const refused = await viaFirst(0, '/api/movie/1', { method: 'GET' });
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body)).toMatchObject({ error: 'database_unavailable' });
-    expect(peers[1]!.seen).toHaveLength(0);
+    expect(refused.otherSeen).toHaveLength(0);
 
     peers[0]!.behaviour = 'busy';
     for (const p of peers) p.seen = [];

@@ -44,7 +44,8 @@ export async function startEntrypoint(name: string, env: Record<string, string>,
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGINT');
     await exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.PIPELINE_TEST_KEEP_STATE === '1') console.warn(`proxy: state kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   await eventually(async () => {
     if (child.exitCode !== null) throw new Error(`the proxy exited ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
