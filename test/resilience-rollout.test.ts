@@ -3,9 +3,9 @@
 // reads, POST /api/session and DELETE of the sessions the load created. Nothing may fail, and the database must
 // hold exactly what was acknowledged: every created session present, every deleted one gone.
 // The rate: SHS_TEST_ROLLOUT_RPS, default 200. While one instance restarts the other takes all of it, fresh from
-// its own restart; on the shared 2-core test machine (the stack, the load generator and other work) such an
-// instance stalls past the proxy's 1 s read timeout from about 300 when the machine is busy. 800 needs a
-// machine where one instance alone carries 800.
+// its own restart; when it stalls past the proxy's 1 s read timeout, the proxy asks it once more rather than the
+// restarting one (balancer.lua). On the 2-core test machine (the stack and the load generator share it) 200 and
+// 400 pass with other work running; 800 does not: one instance alone does not carry 800 here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
@@ -26,13 +26,8 @@ async function peerUp(port: number): Promise<boolean> {
   return new RegExp(`shs_proxy_upstream_up\\{peer="127\\.0\\.0\\.1:${port}"\\} 1`).test(await stack.proxyMetrics());
 }
 
-// Not yet reliable on a 2-core machine shared with other work (0 failures in some runs, bursts of failures when the
-// host stalls), so it runs only when asked: PIPELINE_TEST_ROLLOUT=1 npx vitest run test/resilience-rollout.test.ts
-const WANTED = process.env.PIPELINE_TEST_ROLLOUT === '1';
-if (!WANTED) console.warn('test/resilience-rollout.test.ts: skipped (set PIPELINE_TEST_ROLLOUT=1): the rolling-restart acceptance test is not yet reliable on this 2-core machine');
-
 describe('rolling restart', () => {
-  it.skipIf(!WANTED)(`SIGTERM of each instance in turn, ${ROUNDS} rounds at ${RATE} RPS with writes: no failed request, the rows as acknowledged`, async () => {
+  it(`SIGTERM of each instance in turn, ${ROUNDS} rounds at ${RATE} RPS with writes: no failed request, the rows as acknowledged`, async () => {
     await eventually(async () => (await peerUp(stack.instancePorts[0]!)) && (await peerUp(stack.instancePorts[1]!)), 20_000, 100);
     const load = startWriteLoad({ base: stack.http, rate: RATE });
     const restarts: string[] = [];
