@@ -110,7 +110,7 @@ beforeAll(async () => {
         init: { environment: env },
         shs: {
           environment: { ...env, SHS_SERVER_PORT: String(ports[node]) },
-          healthcheck: { test: ['CMD', '/usr/bin/node', '-e', `require('http').get('http://127.0.0.1:${ports[node]}/ping',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`] },
+          healthcheck: { test: ['CMD', '/usr/bin/node', '-e', `require('http').get('http://127.0.0.1:${ports[node]}/livez',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`] },
         },
       },
     });

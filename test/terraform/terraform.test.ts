@@ -261,7 +261,8 @@ describe('a real plan and apply against the schema provider\'s fake cloud', () =
     }
     expect(c.services.init).toMatchObject({ restart: 'on-failure', command: ['init', '--scale', '1', '--wait', '600'] });
     expect(c.services.shs).toMatchObject({ restart: 'always', command: ['run_server'], environment: { SHS_SERVER_PORT: '8080' } });
-    expect((c.services.shs!.healthcheck as { test: string[] }).test.join(' ')).toContain('http://127.0.0.1:8080/ping');
+    // liveness, as the group's auto-healing: a database outage must not mark every container unhealthy
+    expect((c.services.shs!.healthcheck as { test: string[] }).test.join(' ')).toContain('http://127.0.0.1:8080/livez');
   });
 
   it('proxies: the proxy image by digest, the app nodes as upstreams, a graceful stop, log limits', () => {
