@@ -26,7 +26,7 @@ export function register(app: App, { config, faults }: RouteContext): void {
     const { mode } = req.body;
     req.log.warn({ mode }, 'fault switch');
     if (mode === 'crash') {
-      reply.raw.on('finish', () => process.kill(process.pid, 'SIGKILL'));
+      reply.raw.once('finish', () => process.kill(process.pid, 'SIGKILL'));
       return json(reply, 202, JSON.stringify({ mode }));
     }
     faults.mode = mode;
