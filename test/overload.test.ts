@@ -24,8 +24,8 @@ async function metric(url: string, series: string): Promise<number> {
 }
 
 /** The list queries as pg_stat_activity shows them, for the service's own backends. */
-const SESSIONS_LIST = `application_name = 'shs' AND query LIKE '%ORDER BY m.year DESC, m.name, s.customer_id%'`;
-const MOVIES_LIST = `application_name = 'shs' AND query LIKE '%FROM movies m ORDER BY m.year DESC, m.name, m.id DESC%'`;
+const SESSIONS_LIST = `(application_name = 'shs' OR application_name LIKE 'shs:%') AND query LIKE '%ORDER BY m.year DESC, m.name, s.customer_id%'`;
+const MOVIES_LIST = `(application_name = 'shs' OR application_name LIKE 'shs:%') AND query LIKE '%FROM movies m ORDER BY m.year DESC, m.name, m.id DESC%'`;
 
 describe('one instance', () => {
   let db: TestDatabase;
