@@ -1,55 +1,9 @@
-// Flags of every command: node:util parseArgs, with its errors turned into usage errors that name the flag in
-// a few words, negative numbers taken as values (`--timeout -5` is a bad timeout, not a missing one), and the
-// actions' input errors renamed to the flags (or environment variables) they come from.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// Flags of every command: parseFlags is the service's (shs/src/args.ts: parseArgs' errors as usage errors that
+// name the flag, negative numbers taken as values); here, the actions' input errors renamed to the flags (or
+// environment variables) they come from.
 import { UsageError } from './context.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** "--name -5": the option takes a value, and a negative number is one (parseArgs would call it ambiguous). */
-function joinNegativeValues(argv: string[], options: Options): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = argv[i + 1];
-    const long = /^--([\w-]+)$/.exec(arg)?.[1];
-    const short = /^-(\w)$/.exec(arg)?.[1];
-    const name = long ?? (short ? Object.keys(options).find((k) => options[k]!.short === short) : undefined);
-    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
-      out.push(`--${name}=${next}`);
-      i++;
-    } else out.push(arg);
-  }
-  return out;
-}
-
-/** parseArgs' message in a few words, naming the flag. */
-function describe(err: Error & { code?: string }): string {
-  const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(err.message)?.[1] ?? /'(-{1,2}[\w-]+)'/.exec(err.message)?.[1];
-  switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${flag ?? err.message}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (/does not take an argument/.test(err.message)) return `${flag}: takes no value`;
-      return `${flag}: needs a value`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
-      const arg = /Unexpected argument '([^']*)'/.exec(err.message)?.[1];
-      return `unexpected argument "${arg ?? ''}"`;
-    }
-    default:
-      return err.message;
-  }
-}
-
-/** Parses a command's flags; what parseArgs refuses becomes a UsageError naming the flag. */
-export function parseFlags<T extends Options, P extends boolean = false>(argv: string[], options: T, allowPositionals?: P) {
-  try {
-    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: (allowPositionals ?? false) as P, strict: true });
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(describe(err as Error & { code?: string }));
-    throw err;
-  }
-}
+export { parseFlags } from '../../shs/src/args.js';
 
 /**
  * Runs an action's parse function; its InputError ("<input>: ...", or "<a>, <b>: ...") becomes a UsageError

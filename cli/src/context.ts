@@ -1,9 +1,10 @@
 // What every command gets: where the repository and its state are, and how to talk to the user.
 import { join, resolve } from 'node:path';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../../shs/src/args.js';
+
+// One usage error for both command lines, thrown by parseFlags (shs/src/args.ts).
+export { UsageError };
 
 export interface Context {
   root: string;

@@ -6,7 +6,7 @@ const OPTIONS = { seed: { type: 'string' }, force: { type: 'boolean' }, help: { 
 
 const refusal = (argv: string[]) => {
   try {
-    parseFlags(argv, OPTIONS);
+    parseFlags(argv, OPTIONS, true);
   } catch (err) {
     expect(err).toBeInstanceOf(UsageError);
     return (err as Error).message;
@@ -23,12 +23,12 @@ describe('parseFlags', () => {
   });
 
   it('takes a negative number as the value of a flag that has one', () => {
-    expect(parseFlags(['prepare_db', '--seed', '-3'], OPTIONS).values.seed).toBe('-3');
-    expect(parseFlags(['prepare_db', '--seed', '5', '-h'], OPTIONS).values).toEqual({ seed: '5', help: true });
+    expect(parseFlags(['prepare_db', '--seed', '-3'], OPTIONS, true).values.seed).toBe('-3');
+    expect(parseFlags(['prepare_db', '--seed', '5', '-h'], OPTIONS, true).values).toEqual({ seed: '5', help: true });
   });
 
   it('keeps the positionals', () => {
-    expect(parseFlags(['init', '--force', 'extra'], OPTIONS).positionals).toEqual(['init', 'extra']);
+    expect(parseFlags(['init', '--force', 'extra'], OPTIONS, true).positionals).toEqual(['init', 'extra']);
   });
 });
 

@@ -1,6 +1,6 @@
 // The flags of the `shs` command line: node:util parseArgs, its errors turned into usage errors that name the
 // flag in a few words, and negative numbers taken as values (`--seed -3` is a bad seed, not a missing one).
-// The same idiom as the `pipeline` CLI (cli/src/args.ts), kept here: the service is bundled on its own.
+// The `pipeline` CLI uses it too (cli/src/args.ts): it lives here because the service is bundled on its own.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A usage error: `shs` prints its message on one line, then where the help is, and exits 2. */
@@ -45,10 +45,10 @@ function describe(err: Error & { code?: string }): string {
   }
 }
 
-/** Parses the flags and the positionals; what parseArgs refuses becomes a UsageError naming the flag. */
-export function parseFlags<T extends Options>(argv: string[], options: T) {
+/** Parses the flags (and positionals, when allowed); what parseArgs refuses becomes a UsageError naming the flag. */
+export function parseFlags<T extends Options, P extends boolean = false>(argv: string[], options: T, allowPositionals?: P) {
   try {
-    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: (allowPositionals ?? false) as P, strict: true });
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(describe(err as Error & { code?: string }));
     throw err;

@@ -276,7 +276,7 @@ export async function main(argv: string[]): Promise<void> {
     wait: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
     version: { type: 'boolean', default: false },
-  });
+  }, true);
   const command = positionals[0];
   if (values.version) {
     process.stdout.write(`shs ${VERSION} (${REVISION})\n`);
