@@ -3,15 +3,11 @@
 // /api/session carrying an Idempotency-Key are replayed on another peer after a read timeout; a peer is ejected
 // on its first read timeout; a write without a key that timed out is answered 504 outcome_unknown, not 503;
 // an answer marked X-SHS-Retryable: false (the shared database refused) is not tried on the next peer.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../stack/src/ports.js';
-import { ROOT, eventually } from './support/shs.js';
+import { startEntrypoint } from './support/proxy-entrypoint.js';
+import { eventually } from './support/shs.js';
 
 type Behaviour = 'ok' | 'hang' | 'db-refused' | 'busy' | 'down' | 'slow-once' | 'stall';
 
@@ -82,35 +78,12 @@ let stopProxy: () => Promise<void>;
 
 beforeAll(async () => {
   peers = [await startPeer(), await startPeer()];
-  const dir = mkdtempSync(join(tmpdir(), 'proxy-replay-'));
-  chmodSync(dir, 0o755);
-  const [httpPort, metricsPort] = [await freePort(), await freePort()];
-  const logFile = join(dir, 'out.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'proxy', 'dist', 'start.cjs')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PROXY_PEERS: peers.map((p) => `127.0.0.1:${p.port}`).join(','),
-      PROXY_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-      PROXY_HTTPS_LISTEN: 'off',
-      PROXY_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
-      PROXY_RUN_DIR: join(dir, 'run'),
-      PROXY_WORKER_PROCESSES: '1',
-    },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  http = `http://127.0.0.1:${httpPort}`;
-  metrics = `http://127.0.0.1:${metricsPort}/metrics`;
-  stopProxy = async () => {
-    if (child.exitCode === null) child.kill('SIGINT');
-    await exited;
-    if (process.env.PIPELINE_TEST_KEEP_STATE === '1') console.warn(`proxy: state kept in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  };
+  const proxy = await startEntrypoint('proxy-replay', { PROXY_PEERS: peers.map((p) => `127.0.0.1:${p.port}`).join(',') }, false);
+  http = proxy.http;
+  metrics = proxy.metricsUrl;
+  stopProxy = proxy.stop;
   await eventually(async () => (await fetch(`${http}/`).catch(() => null))?.status === 200, 15_000, 100).catch((err: Error) => {
-    throw new Error(`${err.message}\n${readFileSync(logFile, 'utf8')}`);
+    throw new Error(`${err.message}\n${proxy.output()}`);
   });
 }, 30_000);
 

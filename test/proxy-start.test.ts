@@ -3,20 +3,18 @@
 // Certificate Manager with the VM's token (a loopback stand-in of both APIs), serves a self-signed one until
 // the managed one can be had, picks up a renewed certificate without a restart, refuses HTTP/3 it cannot
 // serve, and stops gracefully on SIGQUIT with nginx's status.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selfSigned } from '../proxy/src/self-signed.js';
-import { freePort } from '../stack/src/ports.js';
 import { startFakeCloud, type FakeCloud } from './support/fake-cloud.js';
+import { spawnEntrypoint } from './support/proxy-entrypoint.js';
 import { startFake, type FakeShs } from './support/fake-shs.js';
-import { ROOT, eventually } from './support/shs.js';
+import { eventually } from './support/shs.js';
 
-const START = join(ROOT, 'proxy', 'dist', 'start.cjs');
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
@@ -33,33 +31,9 @@ interface Proxy {
 }
 
 async function startProxy(env: Record<string, string>): Promise<Proxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'proxy-start-'));
-  // as /run is in the image: the entrypoint makes the run directory below it
-  chmodSync(dir, 0o755);
-  const [http, https, metrics] = [await freePort(), await freePort(), await freePort()];
-  // stdout to a file: as in a container, nginx can open it as /dev/stdout for the access log.
-  const logFile = join(dir, 'out.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [START], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PROXY_HTTP_LISTEN: `127.0.0.1:${http}`,
-      PROXY_HTTPS_LISTEN: `127.0.0.1:${https}`,
-      PROXY_METRICS_LISTEN: `127.0.0.1:${metrics}`,
-      PROXY_RUN_DIR: join(dir, 'run'),
-      PROXY_WORKER_PROCESSES: '1',
-      ...env,
-    },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  cleanup.push(async () => {
-    if (child.exitCode === null) child.kill('SIGINT');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { child, http: `http://127.0.0.1:${http}`, https, metrics: `http://127.0.0.1:${metrics}`, runDir: join(dir, 'run'), output: () => readFileSync(logFile, 'utf8'), exited };
+  const e = await spawnEntrypoint('proxy-start', env, true);
+  cleanup.push(e.stop);
+  return { child: e.child, http: e.http, https: e.httpsPort, metrics: e.metricsUrl.replace(/\/metrics$/, ''), runDir: e.runDir, output: e.output, exited: e.exited };
 }
 
 /** The certificate the HTTPS listener presents. */

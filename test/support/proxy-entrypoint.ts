@@ -15,11 +15,25 @@ export interface Entrypoint {
   /** The HTTPS port, when env asked for HTTPS (PROXY_HTTPS_LISTEN not "off"). */
   httpsPort: number;
   logFile: string;
+  /** The run directory the entrypoint was given (PROXY_RUN_DIR). */
+  runDir: string;
+  /** What it wrote so far (stdout and stderr, the access log included). */
+  output(): string;
   stop(): Promise<void>;
 }
 
 /** Starts the entrypoint on free ports with one worker; resolves once its metrics port answers. */
 export async function startEntrypoint(name: string, env: Record<string, string>, https: boolean): Promise<Entrypoint> {
+  const e = await spawnEntrypoint(name, env, https);
+  await eventually(async () => {
+    if (e.child.exitCode !== null) throw new Error(`the proxy exited ${e.child.exitCode}:\n${e.output()}`);
+    return (await fetch(e.metricsUrl).catch(() => null))?.status === 200;
+  }, 20_000);
+  return e;
+}
+
+/** Spawns the entrypoint on free ports with one worker, without waiting for it (it may be meant to fail). */
+export async function spawnEntrypoint(name: string, env: Record<string, string>, https: boolean): Promise<Entrypoint> {
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   // as /run is in the image: nginx's workers (nobody, when the test runs as root) pass through to the run directory
   chmodSync(dir, 0o755);
@@ -47,9 +61,5 @@ export async function startEntrypoint(name: string, env: Record<string, string>,
     if (process.env.PIPELINE_TEST_KEEP_STATE === '1') console.warn(`proxy: state kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   };
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`the proxy exited ${child.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
-    return (await fetch(metricsUrl).catch(() => null))?.status === 200;
-  }, 20_000);
-  return { child, exited, http: `http://127.0.0.1:${httpPort}`, metricsUrl, httpsPort, logFile, stop };
+  return { child, exited, http: `http://127.0.0.1:${httpPort}`, metricsUrl, httpsPort, logFile, runDir: join(dir, 'run'), output: () => readFileSync(logFile, 'utf8'), stop };
 }
