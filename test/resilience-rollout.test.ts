@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
-import { describeOutcomes, startWriteLoad, type WriteLoadResult } from './support/write-load.js';
+import { acknowledgedRows, describeOutcomes, startWriteLoad, type WriteLoadResult } from './support/write-load.js';
 
 const RATE = Number(process.env.SHS_TEST_ROLLOUT_RPS ?? 200);
 const ROUNDS = 3;
@@ -62,15 +62,8 @@ describe('rolling restart', () => {
     expect(kinds('create')).toBeGreaterThan(1000);
     expect(kinds('delete')).toBeGreaterThan(1000);
 
-    const db = await stack.dbClient();
-    try {
-      const kept = [...created].filter((id) => !deleted.has(id));
-      const present = await db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE id = ANY($1::bigint[])', [kept]);
-      expect(Number(present.rows[0]!.n)).toBe(kept.length);
-      const gone = await db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE id = ANY($1::bigint[])', [[...deleted]]);
-      expect(Number(gone.rows[0]!.n)).toBe(0);
-    } finally {
-      await db.end();
-    }
+    const rows = await acknowledgedRows(() => stack.dbClient(), result);
+    expect(rows.present).toBe(rows.kept);
+    expect(rows.notGone).toBe(0);
   }, 240_000);
 });

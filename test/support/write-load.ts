@@ -1,6 +1,7 @@
 // Load with writes, for the rollout and outage tests: an open model (requests start on a fixed schedule, whatever
 // the server does, with a bound on those in flight) over reads, POST /api/session and DELETE of sessions this
 // load created, remembering which creates and deletes were acknowledged so a test can check the rows afterwards.
+import type pg from 'pg';
 import { HttpClient, type RequestSpec } from '../../actions/smoke/src/client.js';
 
 /** read: GET of one movie, customer or session; static: GET / or POST /operation; cached: GET /long_dummy. */
@@ -161,4 +162,24 @@ export function describeOutcomes(outcomes: Outcome[]): string {
   for (const x of outcomes) byStatus[`${x.kind} ${x.status}`] = (byStatus[`${x.kind} ${x.status}`] ?? 0) + 1;
   const failures = outcomes.filter((x) => x.status === 0 || x.status >= 400).slice(0, 8);
   return JSON.stringify({ total: outcomes.length, byStatus, failures });
+}
+
+/**
+ * What the database holds of what the load was told: of the sessions acknowledged created and not acknowledged
+ * deleted (`kept`), how many are there (`present`); of those acknowledged deleted, how many are still there
+ * (`notGone`). A delete answered 504 outcome_unknown may have happened: its session counts in neither.
+ */
+export async function acknowledgedRows(
+  client: () => Promise<pg.Client>,
+  result: Pick<WriteLoadResult, 'outcomes' | 'created' | 'deleted'>,
+): Promise<{ kept: number; present: number; notGone: number }> {
+  const unknown = new Set(result.outcomes.filter((x) => x.kind === 'delete' && x.status === 504).map((x) => Number(x.path.slice(x.path.lastIndexOf('/') + 1))));
+  const kept = [...result.created].filter((id) => !result.deleted.has(id) && !unknown.has(id));
+  const db = await client();
+  try {
+    const count = async (ids: number[]) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE id = ANY($1::bigint[])', [ids])).rows[0]!.n);
+    return { kept: kept.length, present: await count(kept), notGone: await count([...result.deleted]) };
+  } finally {
+    await db.end();
+  }
 }
