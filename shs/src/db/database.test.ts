@@ -76,6 +76,36 @@ describe('Database telemetry', () => {
     }
   });
 
+  it('while connections time out, one request at a time tries a new one: no storm of abandoned attempts', async () => {
+    // a "server" that accepts and never answers (frozen): every attempt is counted, and times out
+    const sockets = new Set<import('node:net').Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    let attempts = 0;
+    server.on('connection', () => (attempts += 1));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const db = new Database({ ...defaultConfig().database, connect_timeout_ms: 200, hosts: [`127.0.0.1:${(server.address() as { port: number }).port}`] });
+      open.push(db);
+      await expect(db.query({ text: 'SELECT 1' })).rejects.toThrow(/timeout/);
+      expect(attempts).toBe(1);
+      // a burst: one of them tries (and times out), the others fail at once without trying
+      const burst = await Promise.allSettled(Array.from({ length: 20 }, () => db.query({ text: 'SELECT 1' })));
+      const reasons = burst.map((r) => (r.status === 'rejected' ? r.reason : null));
+      expect(reasons.filter((r) => r instanceof DatabaseUnavailableError)).toHaveLength(19);
+      expect(reasons.filter((r) => /timeout/.test(String(r?.message)) && !(r instanceof DatabaseUnavailableError))).toHaveLength(1);
+      expect(attempts).toBe(2);
+      // no pause after a timeout (it may be this machine's load): the next request tries at once
+      await expect(db.query({ text: 'SELECT 1' })).rejects.toThrow(/timeout/);
+      expect(attempts).toBe(3);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+  });
+
   it('a password not at hand yet is an error of the query, but no attempt to reach the database', async () => {
     const source: PasswordSource = { get: () => new Promise(() => undefined), ready: false, problem: 'not read yet', rejected: () => false };
     const { db, seen } = await unreachable(source);

@@ -219,7 +219,8 @@ export class Database {
   private failovers = 0;
   private failoverInFlight: Promise<void> | null = null;
   /** A connection to the active host was just refused or cut: requests fail fast until `until` (see noteOutage). */
-  private outage: { index: number; delay: number; until: number; probing: boolean; reason: string } | null = null;
+  /** `slow`: its connections timed out (see noteSlowHost) rather than being refused or cut. */
+  private outage: { index: number; delay: number; until: number; probing: boolean; slow: boolean; reason: string } | null = null;
   private failbackTimer: NodeJS.Timeout | null = null;
   private readonly failbackIntervalMs: number;
   private reachable = false;
@@ -409,11 +410,19 @@ export class Database {
     for (let attempt = 0; ; attempt++) {
       const index = this.active;
       const outage = this.outage?.index === index ? this.outage : null;
-      if (outage && (outage.probing || performance.now() < outage.until))
-        throw new DatabaseUnavailableError(`${this.hosts[index]!.label} could not be reached (${outage.reason}); not trying again for a moment`);
-      if (outage) outage.probing = true; // this request finds out whether it is back; the others still fail fast
+      const pool = this.hosts[index]!.main;
+      // A host that only answers slowly still serves the connections the pool holds: an idle one is taken
+      // (pg-pool hands it out without connecting); only a new connection waits for the probe.
+      const gated = outage !== null && !(outage.slow && pool.idleCount > 0);
+      if (gated && (outage.probing || performance.now() < outage.until))
+        throw new DatabaseUnavailableError(
+          outage.slow
+            ? `${this.hosts[index]!.label} is not answering (${outage.reason}); one connection attempt at a time until it does`
+            : `${this.hosts[index]!.label} could not be reached (${outage.reason}); not trying again for a moment`,
+        );
+      if (gated) outage.probing = true; // this request finds out whether it is back; the others still fail fast
       try {
-        const client = await this.hosts[index]!.main.connect();
+        const client = await pool.connect();
         this.reachable = true;
         if (this.outage?.index === index) this.outage = null;
         // An error event while the client is ours (between statements) must not crash the process; the
@@ -425,9 +434,10 @@ export class Database {
           throw new DatabaseBusyError(`every connection of the pool (${this.cfg.pool_size}) stayed busy for ${this.cfg.connect_timeout_ms} ms`);
         this.noteAuthFailure(err);
         this.noteFailure(err);
-        if (outage) outage.probing = false;
+        if (gated) outage.probing = false;
         if (!isHostFailure(err)) throw err;
-        if (!isTimeout(err)) this.noteOutage(index, err);
+        if (isTimeout(err)) this.noteSlowHost(index, err);
+        else this.noteOutage(index, err);
         await this.failover(index, err);
         if (this.active === index || attempt + 1 >= this.hosts.length) throw err;
       }
@@ -435,16 +445,29 @@ export class Database {
   }
 
   /**
-   * A connection to host `index` was refused or cut (not merely slow: a timeout may be this machine's load, and
-   * says nothing of the next attempt): for a short while (100 ms, doubling to 1 s while it lasts) requests fail
-   * at once instead of each trying to connect (a storm of connection attempts is what a server that is starting
-   * or shutting down can least afford), then one request tries again. A successful connection or /ping check
-   * ends it.
+   * A connection to host `index` was refused or cut: for a short while (100 ms, doubling to 1 s while it lasts)
+   * requests fail at once instead of each trying to connect (a storm of connection attempts is what a server
+   * that is starting or shutting down can least afford), then one request tries again. A successful connection
+   * or /ping check ends it.
    */
   private noteOutage(index: number, err: unknown): void {
     const previous = this.outage?.index === index ? this.outage : null;
     const delay = previous ? Math.min(previous.delay * 2, OUTAGE_MAX_BACKOFF_MS) : OUTAGE_FIRST_BACKOFF_MS;
-    this.outage = { index, delay, until: performance.now() + delay, probing: false, reason: (err as Error).message };
+    this.outage = { index, delay, until: performance.now() + delay, probing: false, slow: false, reason: (err as Error).message };
+  }
+
+  /**
+   * A connection to host `index` timed out. That may be this machine's load, so there is no pause: the next
+   * request that needs a new connection tries at once. But only one at a time: every attempt abandoned at
+   * connect_timeout_ms stays in the server's listen queue, and a server that was frozen (a paused VM, a stalled
+   * disk, a partition) has to fork a backend for each one it finds there when it wakes, before it gets to the
+   * attempts that still wait; a pool connecting freely piles up hundreds, and keeps new connections timing out
+   * for seconds after the server is back. Meanwhile the pool's idle connections still serve.
+   */
+  private noteSlowHost(index: number, err: unknown): void {
+    const previous = this.outage?.index === index ? this.outage : null;
+    if (previous && !previous.slow) return; // refused a moment ago: its pause holds
+    this.outage = { index, delay: 0, until: performance.now(), probing: false, slow: true, reason: (err as Error).message };
   }
 
   /** Gives a client back; one whose connection failed is closed, and its host's failure starts a failover. */
