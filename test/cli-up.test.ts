@@ -40,6 +40,48 @@ function pipeline(args: string[]): Promise<Run> {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+/** `pipeline` started, to be signalled while it runs: `said(re)` resolves with the match once its stderr matches. */
+function pipelineRunning(args: string[]) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'pipeline.mjs'), ...args], {
+    cwd: tmp,
+    env: { ...process.env, PIPELINE_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    for (const w of watchers.splice(0)) {
+      const m = stderr.match(w.re);
+      if (m) w.resolve(m);
+      else watchers.push(w);
+    }
+  });
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const said = (re: RegExp) =>
+    Promise.race([
+      new Promise<RegExpMatchArray>((resolve) => {
+        const m = stderr.match(re);
+        if (m) resolve(m);
+        else watchers.push({ re, resolve });
+      }),
+      done.then((r) => Promise.reject(new Error(`exited (${r.code}) before saying ${re}:\n${r.stderr}`))),
+    ]);
+  return { child, done, said };
+}
+
+/** Until the supervisor's status names a live process for each of `names`. */
+async function programsRunning(names: string[]): Promise<Map<string, number>> {
+  for (let i = 0; i < 300; i++) {
+    const pids = new Map(programPids().filter((p) => names.includes(p.name) && processAlive(p.pid)).map((p) => [p.name, p.pid!]));
+    if (pids.size === names.length) return pids;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not all of ${names.join(', ')} started: ${JSON.stringify(programPids())}`);
+}
+
 const up = (...extra: string[]) => pipeline(['up', '--no-monitoring', '--port', String(http), '--https-port', String(https), ...extra]);
 
 interface StackJson {
@@ -185,5 +227,36 @@ describe('pipeline up', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+
+  // `up` is paused (SIGSTOP) once it has started the supervisor, so what happens next does not race its checks
+  it('Ctrl-C while the programs start: everything up started is stopped, exit 130', { timeout: 180_000 }, async () => {
+    const run = pipelineRunning(['up', '--no-monitoring', '--port', String(http), '--https-port', String(https), '--scale', '0.002']);
+    await run.said(/supervisor: started/);
+    run.child.kill('SIGSTOP');
+    await programsRunning(['shs-1', 'shs-2', 'proxy']);
+    run.child.kill('SIGINT');
+    run.child.kill('SIGCONT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('SIGINT: stopping what up started (again to leave at once)');
+    expect(r.stderr).toMatch(/up interrupted: stopped the supervisor \(pid \d+\) and what it ran \(shs-1, shs-2, proxy\) and PostgreSQL \(pid \d+\); nothing of the stack is left running/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('pipeline up: interrupted by SIGINT');
+    await expectNothingRunning();
+  });
+
+  it('the supervisor killed while the programs start: up fails, and stops what the supervisor left running', { timeout: 180_000 }, async () => {
+    const run = pipelineRunning(['up', '--no-monitoring', '--port', String(http), '--https-port', String(https), '--scale', '0.002']);
+    const [, supervisorPid] = await run.said(/supervisor: started \(pid (\d+)\)/);
+    run.child.kill('SIGSTOP');
+    const programs = await programsRunning(['shs-1', 'shs-2', 'proxy']);
+    process.kill(Number(supervisorPid), 'SIGKILL');
+    run.child.kill('SIGCONT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/pipeline up: the supervisor exited; see .*supervisor\.log/);
+    expect(r.stderr).toMatch(new RegExp(`supervisor: gone \\(pid ${supervisorPid}\\), stopping what it left running \\(pids [\\d, ]+\\)`));
+    for (const [name, pid] of programs) expect(processAlive(pid), `${name} (pid ${pid}) left running`).toBe(false);
+    await expectNothingRunning();
   });
 });

@@ -4,7 +4,7 @@
 // stack that ran before it, untouched, or nothing running (stopUnfinished).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectFeatures, testConfig } from '../../proxy/src/nginx.js';
@@ -15,6 +15,7 @@ import { imageForDocker, imageInstanceSpec, removeInstanceContainers } from './i
 import { freePort } from './ports.js';
 import { PostgresServer } from './postgres.js';
 import { processAlive } from './process-alive.js';
+import { processGroupMembers } from './process-group.js';
 import type { Slo } from '../../monitoring/src/slo.js';
 import { findNodeExporter, findPostgresExporter, findPrometheus, prometheusConfig, writeRules } from './prometheus.js';
 import { DEFAULT_SUPERVISOR, readStatus, type ProgramSpec, type SupervisorConfig } from './supervisor.js';
@@ -51,6 +52,11 @@ export interface StackOptions {
    * dataset of another scale is refused.
    */
   replaceData?: 'yes' | 'ask';
+  /**
+   * `up` only. Once aborted (the CLI's Ctrl-C or SIGTERM), up stops at its next step (the `shs` command it runs
+   * is stopped), stops what it started, as after a failure, and rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
   progress: (message: string) => void;
 }
 
@@ -103,8 +109,11 @@ function readState(stateDir: string): StackState | null {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : null;
 }
 
+/** Written beside and renamed, so a reader (or an `up` killed mid-write) never sees half a file. */
 function writeState(stateDir: string, state: StackState): void {
-  writeFileSync(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}\n`);
+  const file = stackPaths(stateDir).state;
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
 }
 
 
@@ -188,12 +197,37 @@ async function startSupervisor(options: StackOptions, configFile: string): Promi
   return child.pid!;
 }
 
-async function stopSupervisor(pid: number | null, progress: (m: string) => void): Promise<void> {
-  if (!processAlive(pid)) return;
-  process.kill(pid!, 'SIGTERM');
-  for (let i = 0; i < 300 && processAlive(pid); i++) await sleep(50);
-  if (processAlive(pid)) process.kill(pid!, 'SIGKILL');
-  progress('supervisor: stopped (and everything it ran)');
+/**
+ * Stops the supervisor, which stops what it runs. One that is gone already (killed, crashed) left its programs
+ * running: they are in its process group (it runs detached, as the group's leader), and are stopped here, SIGTERM
+ * and then SIGKILL, when the group still holds a program its status file names (a group id from an old state
+ * file may since belong to someone else's processes). PostgreSQL is not among them: pg_ctl starts it in a session
+ * of its own.
+ */
+async function stopSupervisor(pid: number | null, statusFile: string, progress: (m: string) => void): Promise<void> {
+  if (!pid) return;
+  if (processAlive(pid)) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 300 && processAlive(pid); i++) await sleep(50);
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    progress('supervisor: stopped (and everything it ran)');
+  }
+  const named = new Set((readStatus(statusFile)?.programs ?? []).map((p) => p.pid).filter((x): x is number => x !== null));
+  const left = processGroupMembers(pid);
+  if (!left.some((x) => named.has(x))) return;
+  progress(`supervisor: gone (pid ${pid}), stopping what it left running (pids ${left.join(', ')})`);
+  const signal = (sig: NodeJS.Signals) => {
+    for (const x of left) {
+      try {
+        process.kill(x, sig);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  signal('SIGTERM');
+  for (let i = 0; i < 100 && left.some((x) => processAlive(x)); i++) await sleep(50);
+  signal('SIGKILL');
 }
 
 /**
@@ -291,7 +325,9 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
     programs: [],
   };
   try {
-    return await bringUp(options, previous, run);
+    const components = await bringUp(options, previous, run);
+    options.signal?.throwIfAborted(); // during its last step: undone all the same
+    return components;
   } catch (err) {
     await stopUnfinished(options, run, Boolean(options.image || previous?.image)).catch((e: Error) =>
       options.progress(`up failed, and stopping what it started failed too: ${e.message}`),
@@ -302,18 +338,19 @@ export async function up(options: StackOptions): Promise<ComponentStatus[]> {
 
 async function stopUnfinished(options: StackOptions, run: UpRun, image: boolean): Promise<void> {
   const { progress, stateDir } = options;
+  const how = options.signal?.aborted ? 'up interrupted' : 'up failed';
   const pg = PostgresServer.attach(stackPaths(stateDir).postgres);
   if (run.previousSupervisor !== null && !run.stoppedPrevious && run.supervisor === null && processAlive(run.previousSupervisor)) {
     if (run.startedPostgres && pg?.pid()) {
       await pg.stop();
       progress('postgres: stopped (this up started it)');
     }
-    progress(`up failed: the stack that was running before (supervisor pid ${run.previousSupervisor}) is left as it was`);
+    progress(`${how}: the stack that was running before (supervisor pid ${run.previousSupervisor}) is left as it was`);
     return;
   }
   const stopped: string[] = [];
-  if (run.supervisor !== null && processAlive(run.supervisor)) {
-    await stopSupervisor(run.supervisor, progress);
+  if (run.supervisor !== null) {
+    await stopSupervisor(run.supervisor, stackPaths(stateDir).supervisorStatus, progress);
     stopped.push(`the supervisor (pid ${run.supervisor}) and what it ran (${run.programs.join(', ')})`);
   }
   if (image) await removeInstanceContainers(stateDir).catch((err: Error) => progress(`shs: instance containers not removed: ${err.message}`));
@@ -327,8 +364,8 @@ async function stopUnfinished(options: StackOptions, run: UpRun, image: boolean)
   if (state) writeState(stateDir, { ...state, supervisorPid: null, configHash: '' });
   progress(
     stopped.length
-      ? `up failed: stopped ${stopped.join(' and ')}; nothing of the stack is left running (state and logs kept in ${stateDir})`
-      : 'up failed: nothing of the stack was left running',
+      ? `${how}: stopped ${stopped.join(' and ')}; nothing of the stack is left running (state and logs kept in ${stateDir})`
+      : `${how}: nothing of the stack was left running`,
   );
 }
 
@@ -344,13 +381,16 @@ const MAX_START_FAILURES = 3;
 async function bringUp(options: StackOptions, previous: StackState | null, run: UpRun): Promise<ComponentStatus[]> {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
+  const goOn = () => options.signal?.throwIfAborted();
 
+  goOn();
   progress('postgres: starting');
   run.startedPostgres = !PostgresServer.attach(paths.postgres)?.pid();
   const pg = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg.info.port}`);
   if (!existsSync(paths.dbPassword)) writeFileSync(paths.dbPassword, randomBytes(18).toString('base64url'), { mode: 0o600 });
   await pg.ensureDatabase(DB.name, DB.user, readFileSync(paths.dbPassword, 'utf8').trim());
+  goOn();
 
   const ports = await choosePorts(previous?.ports, options, pg.info.port);
   writeFileSync(
@@ -377,8 +417,9 @@ async function bringUp(options: StackOptions, previous: StackState | null, run: 
     root,
     ['prepare_db', '--config', paths.shsConfig, '--scale', String(options.scale), ...(replacing ? ['--force'] : []), ...(options.replaceData === 'yes' ? ['--yes'] : [])],
     {},
-    { terminal },
+    { terminal, ...(options.signal ? { signal: options.signal } : {}) },
   );
+  goOn();
   // what --force replaces and deletes (its own lines; the load's step timings are left out)
   for (const line of prepared.stderr.split('\n')) if (replacing && line.startsWith('shs: ')) progress(`dataset: ${line.slice('shs: '.length)}`);
   if (prepared.code !== 0) {
@@ -393,11 +434,13 @@ async function bringUp(options: StackOptions, previous: StackState | null, run: 
 
   progress('proxy: rendering and checking the nginx configuration');
   const proxy = await prepareProxy(options, ports);
+  goOn();
   progress(`proxy: ${proxy.nginx}, HTTP/3 ${proxy.http3 ? 'enabled' : 'not available in this nginx build'}`);
 
   let image: string | undefined;
   if (options.image) {
     image = await imageForDocker(options.image, progress);
+    goOn();
     progress(`shs: instances from the image ${image}`);
   }
   const programs: ProgramSpec[] = ports.instances.map((port, i) =>
@@ -436,7 +479,7 @@ async function bringUp(options: StackOptions, previous: StackState | null, run: 
     if (processAlive(supervisorPid)) {
       progress('supervisor: configuration changed, restarting the stack');
       run.stoppedPrevious = true;
-      await stopSupervisor(supervisorPid, progress);
+      await stopSupervisor(supervisorPid, paths.supervisorStatus, progress);
     }
     writeFileSync(paths.supervisorConfig, configText);
     rmSync(paths.supervisorStatus, { force: true });
@@ -454,6 +497,8 @@ async function bringUp(options: StackOptions, previous: StackState | null, run: 
   let reported = '';
   const restartsBefore = new Map<string, number>();
   for (;;) {
+    goOn();
+    if (!processAlive(supervisorPid)) throw new Error(`the supervisor exited; see ${join(paths.logs, 'supervisor.log')}`);
     const st = readStatus(paths.supervisorStatus);
     for (const p of st?.programs ?? []) {
       if (!restartsBefore.has(p.name)) restartsBefore.set(p.name, run.supervisor !== null ? 0 : p.restarts);
@@ -474,7 +519,6 @@ async function bringUp(options: StackOptions, previous: StackState | null, run: 
     const line = waiting.length ? `waiting for ${waiting.join(', ')}` : 'waiting for the proxy to route /ping';
     if (line !== reported) progress(line);
     reported = line;
-    if (!processAlive(supervisorPid)) throw new Error(`the supervisor exited; see ${join(paths.logs, 'supervisor.log')}`);
     if (Date.now() > deadline) throw new Error(`${line} after 60 s; see the logs in ${paths.logs}`);
     await sleep(200);
   }
@@ -540,7 +584,7 @@ export async function status(options: Pick<StackOptions, 'stateDir'>): Promise<C
 
 export async function down(options: Pick<StackOptions, 'stateDir' | 'progress'>): Promise<void> {
   const state = readState(options.stateDir);
-  await stopSupervisor(state?.supervisorPid ?? null, options.progress);
+  await stopSupervisor(state?.supervisorPid ?? null, stackPaths(options.stateDir).supervisorStatus, options.progress);
   if (state?.image) {
     await removeInstanceContainers(options.stateDir).catch((err: Error) => options.progress(`shs: instance containers not removed: ${err.message}`));
   }

@@ -22,19 +22,26 @@ export interface ShsResult {
 
 /**
  * Runs `shs <args>` to completion. `terminal`: the command gets this process's stdin and stderr (to ask there, as
- * `prepare_db --force` does on a terminal); its stderr is then not captured.
+ * `prepare_db --force` does on a terminal); its stderr is then not captured. `signal`: once aborted, the command
+ * is sent SIGTERM and the promise rejects with the signal's reason.
  */
-export function runShs(root: string, args: string[], extraEnv: Record<string, string> = {}, options: { terminal?: boolean } = {}): Promise<ShsResult> {
+export function runShs(
+  root: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  options: { terminal?: boolean; signal?: AbortSignal } = {},
+): Promise<ShsResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [shsBin(root), ...args], {
       env: shsEnv(extraEnv),
       stdio: options.terminal ? ['inherit', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr?.on('data', (d) => (stderr += d));
-    child.on('error', reject);
+    child.on('error', (err) => reject(options.signal?.aborted ? options.signal.reason : err));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -44618,13 +44618,13 @@ async function getYcIamToken(inputs, deps) {
 }
 
 // actions/deploy/src/local.ts
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // stack/src/local.ts
 var import_node_child_process6 = require("node:child_process");
 var import_node_crypto5 = require("node:crypto");
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_path7 = require("node:path");
 var import_promises = require("node:timers/promises");
 
@@ -45306,8 +45306,29 @@ ${settings.join("\n")}
   }
 };
 
-// stack/src/prometheus.ts
+// stack/src/process-group.ts
 var import_node_fs7 = require("node:fs");
+function processGroupOf(pid, proc = "/proc") {
+  try {
+    const stat2 = (0, import_node_fs7.readFileSync)(`${proc}/${pid}/stat`, "utf8");
+    const pgrp = Number(stat2.slice(stat2.lastIndexOf(")") + 2).split(" ")[2]);
+    return Number.isInteger(pgrp) ? pgrp : null;
+  } catch {
+    return null;
+  }
+}
+function processGroupMembers(pgid, proc = "/proc") {
+  let entries;
+  try {
+    entries = (0, import_node_fs7.readdirSync)(proc);
+  } catch {
+    return [];
+  }
+  return entries.filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => processGroupOf(pid, proc) === pgid);
+}
+
+// stack/src/prometheus.ts
+var import_node_fs8 = require("node:fs");
 var import_node_path4 = require("node:path");
 var import_yaml3 = __toESM(require_dist2(), 1);
 
@@ -45595,7 +45616,7 @@ function findBinary(names, env = process.env) {
   for (const name of names) {
     for (const dir of (env.PATH ?? "").split(import_node_path4.delimiter)) {
       const candidate = (0, import_node_path4.join)(dir, name);
-      if (dir && (0, import_node_fs7.existsSync)(candidate)) return candidate;
+      if (dir && (0, import_node_fs8.existsSync)(candidate)) return candidate;
     }
   }
   return null;
@@ -45619,22 +45640,22 @@ ${(0, import_yaml3.stringify)(
   )}`;
 }
 function writeRules(root, dir, slo = DEFAULT_SLO, source = "monitoring/slo.yaml") {
-  (0, import_node_fs7.rmSync)(dir, { recursive: true, force: true });
-  (0, import_node_fs7.mkdirSync)(dir, { recursive: true });
-  const shs = (0, import_node_fs7.readFileSync)((0, import_node_path4.join)(root, "monitoring/prometheus/rules/shs.rules.yml"), "utf8");
+  (0, import_node_fs8.rmSync)(dir, { recursive: true, force: true });
+  (0, import_node_fs8.mkdirSync)(dir, { recursive: true });
+  const shs = (0, import_node_fs8.readFileSync)((0, import_node_path4.join)(root, "monitoring/prometheus/rules/shs.rules.yml"), "utf8");
   const sloRules = generateRules(slo, source);
   const files = [(0, import_node_path4.join)(dir, "shs.rules.yml"), (0, import_node_path4.join)(dir, "slo.rules.yml")];
-  (0, import_node_fs7.writeFileSync)(files[0], shs);
-  (0, import_node_fs7.writeFileSync)(files[1], sloRules);
+  (0, import_node_fs8.writeFileSync)(files[0], shs);
+  (0, import_node_fs8.writeFileSync)(files[1], sloRules);
   return { files, fingerprint: shs + sloRules };
 }
 
 // stack/src/supervisor.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var DEFAULT_SUPERVISOR = { checkIntervalMs: 1e3, unhealthyThreshold: 4, startGraceMs: 3e3, stableMs: 1e4, maxBackoffMs: 4e3 };
 function readStatus(file) {
   try {
-    return JSON.parse((0, import_node_fs8.readFileSync)(file, "utf8"));
+    return JSON.parse((0, import_node_fs9.readFileSync)(file, "utf8"));
   } catch {
     return null;
   }
@@ -45655,28 +45676,29 @@ function runShs(root, args, extraEnv = {}, options = {}) {
   return new Promise((resolve5, reject) => {
     const child2 = (0, import_node_child_process4.spawn)(process.execPath, [shsBin(root), ...args], {
       env: shsEnv(extraEnv),
-      stdio: options.terminal ? ["inherit", "pipe", "inherit"] : ["ignore", "pipe", "pipe"]
+      stdio: options.terminal ? ["inherit", "pipe", "inherit"] : ["ignore", "pipe", "pipe"],
+      ...options.signal ? { signal: options.signal } : {}
     });
     let stdout = "";
     let stderr = "";
     child2.stdout.on("data", (d) => stdout += d);
     child2.stderr?.on("data", (d) => stderr += d);
-    child2.on("error", reject);
+    child2.on("error", (err2) => reject(options.signal?.aborted ? options.signal.reason : err2));
     child2.on("close", (code) => resolve5({ code, stdout, stderr }));
   });
 }
 
 // stack/src/tls.ts
 var import_node_child_process5 = require("node:child_process");
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 var import_node_path6 = require("node:path");
 var import_node_util4 = require("node:util");
 var run4 = (0, import_node_util4.promisify)(import_node_child_process5.execFile);
 async function ensureSelfSigned(dir, hosts = ["localhost", "127.0.0.1"]) {
-  (0, import_node_fs9.mkdirSync)(dir, { recursive: true });
+  (0, import_node_fs10.mkdirSync)(dir, { recursive: true });
   const certFile = (0, import_node_path6.join)(dir, "cert.pem");
   const keyFile = (0, import_node_path6.join)(dir, "key.pem");
-  if ((0, import_node_fs9.existsSync)(certFile) && (0, import_node_fs9.existsSync)(keyFile)) return { certFile, keyFile };
+  if ((0, import_node_fs10.existsSync)(certFile) && (0, import_node_fs10.existsSync)(keyFile)) return { certFile, keyFile };
   const san = hosts.map((h) => /^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`).join(",");
   try {
     await run4("openssl", [
@@ -45721,11 +45743,13 @@ function stackPaths(stateDir) {
 }
 function readState(stateDir) {
   const file = stackPaths(stateDir).state;
-  return (0, import_node_fs10.existsSync)(file) ? JSON.parse((0, import_node_fs10.readFileSync)(file, "utf8")) : null;
+  return (0, import_node_fs11.existsSync)(file) ? JSON.parse((0, import_node_fs11.readFileSync)(file, "utf8")) : null;
 }
 function writeState(stateDir, state) {
-  (0, import_node_fs10.writeFileSync)(stackPaths(stateDir).state, `${JSON.stringify(state, null, 2)}
+  const file = stackPaths(stateDir).state;
+  (0, import_node_fs11.writeFileSync)(`${file}.tmp`, `${JSON.stringify(state, null, 2)}
 `);
+  (0, import_node_fs11.renameSync)(`${file}.tmp`, file);
 }
 async function choosePorts(previous, options, pgPort) {
   const keep = async (wanted, old) => wanted > 0 ? wanted : old ?? await freePort();
@@ -45748,10 +45772,10 @@ async function prepareProxy(options, ports) {
   if (!features.lua) throw new Error(`${features.binary} has no Lua module (apt-get install libnginx-mod-http-lua lua-resty-core lua-cjson)`);
   const cert = await ensureSelfSigned((0, import_node_path7.join)(dir, "tls"));
   const user = workerUser();
-  (0, import_node_fs10.rmSync)((0, import_node_path7.join)(dir, "cache"), { recursive: true, force: true });
-  for (const sub of ["tmp", "cache"]) (0, import_node_fs10.mkdirSync)((0, import_node_path7.join)(dir, sub), { recursive: true });
+  (0, import_node_fs11.rmSync)((0, import_node_path7.join)(dir, "cache"), { recursive: true, force: true });
+  for (const sub of ["tmp", "cache"]) (0, import_node_fs11.mkdirSync)((0, import_node_path7.join)(dir, sub), { recursive: true });
   giveToWorkers(user, [(0, import_node_path7.join)(dir, "tmp"), (0, import_node_path7.join)(dir, "cache")]);
-  const template = (0, import_node_fs10.readFileSync)((0, import_node_path7.join)(options.root, "proxy/nginx.conf.template"), "utf8");
+  const template = (0, import_node_fs11.readFileSync)((0, import_node_path7.join)(options.root, "proxy/nginx.conf.template"), "utf8");
   const config = render(template, {
     platform: features.platform,
     peers: ports.instances.map((p) => `127.0.0.1:${p}`),
@@ -45770,7 +45794,7 @@ async function prepareProxy(options, ports) {
     accessLog: (0, import_node_path7.join)(stackPaths(options.stateDir).logs, "proxy-access.log")
   });
   const file = (0, import_node_path7.join)(dir, "nginx.conf");
-  (0, import_node_fs10.writeFileSync)(file, config);
+  (0, import_node_fs11.writeFileSync)(file, config);
   await testConfig(features.binary, file, dir);
   return {
     http3: features.http3,
@@ -45792,22 +45816,39 @@ function hash(text) {
 }
 async function startSupervisor(options, configFile) {
   const paths = stackPaths(options.stateDir);
-  const fd2 = (0, import_node_fs10.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
+  const fd2 = (0, import_node_fs11.openSync)((0, import_node_path7.join)(paths.logs, "supervisor.log"), "a");
   const child2 = (0, import_node_child_process6.spawn)(process.execPath, [(0, import_node_path7.join)(options.root, "cli/dist/pipeline.cjs"), "supervise", "--config", configFile], {
     detached: true,
     stdio: ["ignore", fd2, fd2],
     env: shsEnv()
   });
-  (0, import_node_fs10.closeSync)(fd2);
+  (0, import_node_fs11.closeSync)(fd2);
   child2.unref();
   return child2.pid;
 }
-async function stopSupervisor(pid, progress) {
-  if (!processAlive(pid)) return;
-  process.kill(pid, "SIGTERM");
-  for (let i2 = 0; i2 < 300 && processAlive(pid); i2++) await (0, import_promises.setTimeout)(50);
-  if (processAlive(pid)) process.kill(pid, "SIGKILL");
-  progress("supervisor: stopped (and everything it ran)");
+async function stopSupervisor(pid, statusFile, progress) {
+  if (!pid) return;
+  if (processAlive(pid)) {
+    process.kill(pid, "SIGTERM");
+    for (let i2 = 0; i2 < 300 && processAlive(pid); i2++) await (0, import_promises.setTimeout)(50);
+    if (processAlive(pid)) process.kill(pid, "SIGKILL");
+    progress("supervisor: stopped (and everything it ran)");
+  }
+  const named = new Set((readStatus(statusFile)?.programs ?? []).map((p) => p.pid).filter((x2) => x2 !== null));
+  const left = processGroupMembers(pid);
+  if (!left.some((x2) => named.has(x2))) return;
+  progress(`supervisor: gone (pid ${pid}), stopping what it left running (pids ${left.join(", ")})`);
+  const signal = (sig) => {
+    for (const x2 of left) {
+      try {
+        process.kill(x2, sig);
+      } catch {
+      }
+    }
+  };
+  signal("SIGTERM");
+  for (let i2 = 0; i2 < 100 && left.some((x2) => processAlive(x2)); i2++) await (0, import_promises.setTimeout)(50);
+  signal("SIGKILL");
 }
 function monitoringPrograms(options, ports, pgPort, programs) {
   const paths = stackPaths(options.stateDir);
@@ -45842,10 +45883,10 @@ function monitoringPrograms(options, ports, pgPort, programs) {
       health: { url: `http://${listen}/metrics` }
     });
   } else options.progress("postgres-exporter: not installed, skipped (apt-get install prometheus-postgres-exporter)");
-  (0, import_node_fs10.mkdirSync)(paths.prometheus, { recursive: true });
+  (0, import_node_fs11.mkdirSync)(paths.prometheus, { recursive: true });
   const rules = writeRules(options.root, (0, import_node_path7.join)(paths.prometheus, "rules"), options.slo?.slo, options.slo?.source);
   const file = (0, import_node_path7.join)(paths.prometheus, "prometheus.yml");
-  (0, import_node_fs10.writeFileSync)(
+  (0, import_node_fs11.writeFileSync)(
     file,
     prometheusConfig(
       {
@@ -45870,7 +45911,7 @@ function monitoringPrograms(options, ports, pgPort, programs) {
 }
 async function up(options) {
   const paths = stackPaths(options.stateDir);
-  (0, import_node_fs10.mkdirSync)(paths.logs, { recursive: true });
+  (0, import_node_fs11.mkdirSync)(paths.logs, { recursive: true });
   const previous = readState(options.stateDir);
   const run6 = {
     previousSupervisor: previous && processAlive(previous.supervisorPid) ? previous.supervisorPid : null,
@@ -45880,7 +45921,9 @@ async function up(options) {
     programs: []
   };
   try {
-    return await bringUp(options, previous, run6);
+    const components = await bringUp(options, previous, run6);
+    options.signal?.throwIfAborted();
+    return components;
   } catch (err2) {
     await stopUnfinished(options, run6, Boolean(options.image || previous?.image)).catch(
       (e) => options.progress(`up failed, and stopping what it started failed too: ${e.message}`)
@@ -45890,18 +45933,19 @@ async function up(options) {
 }
 async function stopUnfinished(options, run6, image) {
   const { progress, stateDir } = options;
+  const how = options.signal?.aborted ? "up interrupted" : "up failed";
   const pg2 = PostgresServer.attach(stackPaths(stateDir).postgres);
   if (run6.previousSupervisor !== null && !run6.stoppedPrevious && run6.supervisor === null && processAlive(run6.previousSupervisor)) {
     if (run6.startedPostgres && pg2?.pid()) {
       await pg2.stop();
       progress("postgres: stopped (this up started it)");
     }
-    progress(`up failed: the stack that was running before (supervisor pid ${run6.previousSupervisor}) is left as it was`);
+    progress(`${how}: the stack that was running before (supervisor pid ${run6.previousSupervisor}) is left as it was`);
     return;
   }
   const stopped = [];
-  if (run6.supervisor !== null && processAlive(run6.supervisor)) {
-    await stopSupervisor(run6.supervisor, progress);
+  if (run6.supervisor !== null) {
+    await stopSupervisor(run6.supervisor, stackPaths(stateDir).supervisorStatus, progress);
     stopped.push(`the supervisor (pid ${run6.supervisor}) and what it ran (${run6.programs.join(", ")})`);
   }
   if (image) await removeInstanceContainers(stateDir).catch((err2) => progress(`shs: instance containers not removed: ${err2.message}`));
@@ -45914,25 +45958,28 @@ async function stopUnfinished(options, run6, image) {
   const state = readState(stateDir);
   if (state) writeState(stateDir, { ...state, supervisorPid: null, configHash: "" });
   progress(
-    stopped.length ? `up failed: stopped ${stopped.join(" and ")}; nothing of the stack is left running (state and logs kept in ${stateDir})` : "up failed: nothing of the stack was left running"
+    stopped.length ? `${how}: stopped ${stopped.join(" and ")}; nothing of the stack is left running (state and logs kept in ${stateDir})` : `${how}: nothing of the stack was left running`
   );
 }
 function logTail(file, lines = 5) {
-  if (!(0, import_node_fs10.existsSync)(file)) return "(no log)";
-  return (0, import_node_fs10.readFileSync)(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  ${l}`).join("\n");
+  if (!(0, import_node_fs11.existsSync)(file)) return "(no log)";
+  return (0, import_node_fs11.readFileSync)(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  ${l}`).join("\n");
 }
 var MAX_START_FAILURES = 3;
 async function bringUp(options, previous, run6) {
   const { stateDir, root, progress } = options;
   const paths = stackPaths(stateDir);
+  const goOn = () => options.signal?.throwIfAborted();
+  goOn();
   progress("postgres: starting");
   run6.startedPostgres = !PostgresServer.attach(paths.postgres)?.pid();
   const pg2 = await PostgresServer.start({ dir: paths.postgres, port: previous?.ports.postgres });
   progress(`postgres: running on 127.0.0.1:${pg2.info.port}`);
-  if (!(0, import_node_fs10.existsSync)(paths.dbPassword)) (0, import_node_fs10.writeFileSync)(paths.dbPassword, (0, import_node_crypto5.randomBytes)(18).toString("base64url"), { mode: 384 });
-  await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs10.readFileSync)(paths.dbPassword, "utf8").trim());
+  if (!(0, import_node_fs11.existsSync)(paths.dbPassword)) (0, import_node_fs11.writeFileSync)(paths.dbPassword, (0, import_node_crypto5.randomBytes)(18).toString("base64url"), { mode: 384 });
+  await pg2.ensureDatabase(DB.name, DB.user, (0, import_node_fs11.readFileSync)(paths.dbPassword, "utf8").trim());
+  goOn();
   const ports = await choosePorts(previous?.ports, options, pg2.info.port);
-  (0, import_node_fs10.writeFileSync)(
+  (0, import_node_fs11.writeFileSync)(
     paths.shsConfig,
     [
       "database:",
@@ -45955,13 +46002,14 @@ async function bringUp(options, previous, run6) {
     root,
     ["prepare_db", "--config", paths.shsConfig, "--scale", String(options.scale), ...replacing ? ["--force"] : [], ...options.replaceData === "yes" ? ["--yes"] : []],
     {},
-    { terminal }
+    { terminal, ...options.signal ? { signal: options.signal } : {} }
   );
+  goOn();
   for (const line of prepared.stderr.split("\n")) if (replacing && line.startsWith("shs: ")) progress(`dataset: ${line.slice("shs: ".length)}`);
   if (prepared.code !== 0) {
     const said = prepared.stderr.trim() || prepared.stdout.trim();
     if (!replacing && /pass --force to replace it/.test(said)) {
-      const password = (0, import_node_fs10.readFileSync)(paths.dbPassword, "utf8").trim();
+      const password = (0, import_node_fs11.readFileSync)(paths.dbPassword, "utf8").trim();
       throw new Error(await describeRefusedDataset({ port: pg2.info.port, name: DB.name, user: DB.user, password }, options.scale).catch(() => said.replace(/--force/, "--replace-data")));
     }
     throw new Error(terminal ? `prepare_db --force exited with code ${prepared.code}: the data was not replaced (it said why above)` : `prepare_db failed: ${said}`);
@@ -45969,10 +46017,12 @@ async function bringUp(options, previous, run6) {
   progress(`dataset: ${prepared.stdout.trim().replace(/\n/g, "; ")}`);
   progress("proxy: rendering and checking the nginx configuration");
   const proxy = await prepareProxy(options, ports);
+  goOn();
   progress(`proxy: ${proxy.nginx}, HTTP/3 ${proxy.http3 ? "enabled" : "not available in this nginx build"}`);
   let image;
   if (options.image) {
     image = await imageForDocker(options.image, progress);
+    goOn();
     progress(`shs: instances from the image ${image}`);
   }
   const programs = ports.instances.map(
@@ -45999,7 +46049,7 @@ async function bringUp(options, previous, run6) {
   const rulesFingerprint = monitoringPrograms(options, ports, pg2.info.port, programs);
   const supervisorConfig = { ...DEFAULT_SUPERVISOR, programs, statusFile: paths.supervisorStatus };
   const configText = JSON.stringify(supervisorConfig, null, 2);
-  const configHash = hash(configText + (0, import_node_fs10.readFileSync)((0, import_node_path7.join)(paths.proxy, "nginx.conf"), "utf8") + rulesFingerprint);
+  const configHash = hash(configText + (0, import_node_fs11.readFileSync)((0, import_node_path7.join)(paths.proxy, "nginx.conf"), "utf8") + rulesFingerprint);
   let supervisorPid = previous?.supervisorPid ?? null;
   if (processAlive(supervisorPid) && previous?.configHash === configHash) {
     progress(`supervisor: already running (pid ${supervisorPid}) with this configuration`);
@@ -46007,10 +46057,10 @@ async function bringUp(options, previous, run6) {
     if (processAlive(supervisorPid)) {
       progress("supervisor: configuration changed, restarting the stack");
       run6.stoppedPrevious = true;
-      await stopSupervisor(supervisorPid, progress);
+      await stopSupervisor(supervisorPid, paths.supervisorStatus, progress);
     }
-    (0, import_node_fs10.writeFileSync)(paths.supervisorConfig, configText);
-    (0, import_node_fs10.rmSync)(paths.supervisorStatus, { force: true });
+    (0, import_node_fs11.writeFileSync)(paths.supervisorConfig, configText);
+    (0, import_node_fs11.rmSync)(paths.supervisorStatus, { force: true });
     if (image || previous?.image) await removeInstanceContainers(stateDir);
     supervisorPid = await startSupervisor(options, paths.supervisorConfig);
     run6.supervisor = supervisorPid;
@@ -46022,6 +46072,8 @@ async function bringUp(options, previous, run6) {
   let reported = "";
   const restartsBefore = /* @__PURE__ */ new Map();
   for (; ; ) {
+    goOn();
+    if (!processAlive(supervisorPid)) throw new Error(`the supervisor exited; see ${(0, import_node_path7.join)(paths.logs, "supervisor.log")}`);
     const st = readStatus(paths.supervisorStatus);
     for (const p of st?.programs ?? []) {
       if (!restartsBefore.has(p.name)) restartsBefore.set(p.name, run6.supervisor !== null ? 0 : p.restarts);
@@ -46041,7 +46093,6 @@ ${logTail(log)}`);
     const line = waiting.length ? `waiting for ${waiting.join(", ")}` : "waiting for the proxy to route /ping";
     if (line !== reported) progress(line);
     reported = line;
-    if (!processAlive(supervisorPid)) throw new Error(`the supervisor exited; see ${(0, import_node_path7.join)(paths.logs, "supervisor.log")}`);
     if (Date.now() > deadline) throw new Error(`${line} after 60 s; see the logs in ${paths.logs}`);
     await (0, import_promises.setTimeout)(200);
   }
@@ -46110,8 +46161,8 @@ function stackPorts(stateDir) {
 function layoutDigest(image) {
   const dir = image.slice("oci:".length).replace(/:[^/:]*$/, "");
   const index2 = (0, import_node_path8.join)(dir, "index.json");
-  if (!(0, import_node_fs11.existsSync)(index2)) throw new DeployError(`image: ${image} is not an OCI layout (no ${index2})`, "input");
-  const manifests = JSON.parse((0, import_node_fs11.readFileSync)(index2, "utf8")).manifests ?? [];
+  if (!(0, import_node_fs12.existsSync)(index2)) throw new DeployError(`image: ${image} is not an OCI layout (no ${index2})`, "input");
+  const manifests = JSON.parse((0, import_node_fs12.readFileSync)(index2, "utf8")).manifests ?? [];
   if (manifests.length !== 1 || !manifests[0].digest) throw new DeployError(`image: ${image} must hold exactly one image (it holds ${manifests.length})`, "input");
   return manifests[0].digest;
 }

@@ -16,7 +16,8 @@ export const UP_USAGE = `  up [options]        start the local stack: PostgreSQL
                       node and postgres exporters) when installed, and a supervisor that restarts what
                       dies or stays unhealthy; then check it answers. Idempotent. If it fails, it leaves
                       the stack that ran before as it was when it had not touched it yet, else nothing
-                      running: it stops what it started and says so (state and logs are kept)
+                      running: it stops what it started and says so (state and logs are kept). So does
+                      Ctrl-C (or SIGTERM) while it starts things; a second one leaves at once
       --scale <x>       dataset size as a fraction of the full one (default 0.02). A dataset of another
                         scale already there is kept and up stops, unless --replace-data
       --replace-data    replace the data in the database with a new dataset of --scale: this deletes
@@ -29,7 +30,8 @@ export const UP_USAGE = `  up [options]        start the local stack: PostgreSQL
       --faults          enable the SHS fault switch (POST /_fault on each instance port)
       --slo <file>      objectives to generate Prometheus's SLO rules from (default monitoring/slo.yaml)
       --no-monitoring   do not run Prometheus and the exporters
-                      exit 0 up and the smoke checks pass, 1 failed, 2 usage`;
+                      exit 0 up and the smoke checks pass, 1 failed, 2 usage, 130 interrupted (143
+                      by SIGTERM)`;
 export const DOWN_USAGE = `  down                stop everything up started (data is kept in the state directory)`;
 export const STATUS_USAGE = `  status              components, state, pids, ports, URLs and health, and Prometheus's firing and
                       pending alerts (exit 1 if any component is not running)`;
@@ -71,20 +73,41 @@ export async function upCommand(argv: string[], ctx: Context): Promise<number> {
   const httpPort = positiveInt(ctx, 'port', values.port, 65535);
   const httpsPort = positiveInt(ctx, 'https-port', values['https-port'], 65535);
   const instances = positiveInt(ctx, 'instances', values.instances, 16);
-  const components = await up({
-    root: ctx.root,
-    stateDir: ctx.stateDir,
-    scale,
-    instances,
-    httpPort,
-    httpsPort,
-    faults: values.faults,
-    monitoring: !values['no-monitoring'],
-    ...(slo ? { slo } : {}),
-    // on a terminal, prepare_db --force asks there (as `shs prepare_db --force` does); elsewhere the flag is the consent
-    ...(values['replace-data'] ? { replaceData: values.yes || !process.stdin.isTTY ? ('yes' as const) : ('ask' as const) } : {}),
-    progress: ctx.progress,
-  });
+  // Ctrl-C or SIGTERM while up starts things: it stops at its next step and stops what it started (a second one
+  // leaves at once, as it is)
+  const interrupt = new AbortController();
+  let exitCode = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
+    exitCode = signal === 'SIGTERM' ? 143 : 130;
+    if (interrupt.signal.aborted) process.exit(exitCode);
+    ctx.progress(`${signal}: stopping what up started (again to leave at once)`);
+    interrupt.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let components: ComponentStatus[];
+  try {
+    components = await up({
+      root: ctx.root,
+      stateDir: ctx.stateDir,
+      scale,
+      instances,
+      httpPort,
+      httpsPort,
+      faults: values.faults,
+      monitoring: !values['no-monitoring'],
+      ...(slo ? { slo } : {}),
+      // on a terminal, prepare_db --force asks there (as `shs prepare_db --force` does); elsewhere the flag is the consent
+      ...(values['replace-data'] ? { replaceData: values.yes || !process.stdin.isTTY ? ('yes' as const) : ('ask' as const) } : {}),
+      signal: interrupt.signal,
+      progress: ctx.progress,
+    });
+  } catch (err) {
+    if (!interrupt.signal.aborted) throw err;
+    process.stderr.write(`pipeline up: ${(interrupt.signal.reason as Error).message}\n`);
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
   ctx.out(`\n${statusTable(components)}`);
   const prometheus = components.find((c) => c.name === 'prometheus');
   if (prometheus?.url) ctx.out(`\nPrometheus: ${prometheus.url} (alerts: ${prometheus.url}/alerts; the dashboard's queries: docs/monitoring.md)\n`);
