@@ -2,7 +2,7 @@
 // supervisor has it back and the proxy routes to it again, then the next; three rounds, under a constant rate of
 // reads, POST /api/session and DELETE of the sessions the load created. Nothing may fail, and the database must
 // hold exactly what was acknowledged: every created session present, every deleted one gone.
-// The rate: SHS_TEST_ROLLOUT_RPS, default 200. While one instance restarts the other takes all of it, fresh from
+// The rate: PIPELINE_TEST_ROLLOUT_RPS, default 200. While one instance restarts the other takes all of it, fresh from
 // its own restart; when it stalls past the proxy's 1 s read timeout, the proxy asks it once more rather than the
 // restarting one (balancer.lua). On the 2-core test machine (the stack and the load generator share it) 200 and
 // 400 pass with other work running; 800 does not: one instance alone does not carry 800 here.
@@ -11,7 +11,8 @@ import { eventually } from './support/shs.js';
 import { startStack, type TestStack } from './support/stack.js';
 import { acknowledgedRows, describeOutcomes, startWriteLoad, type WriteLoadResult } from './support/write-load.js';
 
-const RATE = Number(process.env.SHS_TEST_ROLLOUT_RPS ?? 200);
+const RATE = Number(process.env.PIPELINE_TEST_ROLLOUT_RPS ?? 200);
+if (!Number.isInteger(RATE) || RATE < 1) throw new Error(`PIPELINE_TEST_ROLLOUT_RPS: a whole number of requests a second, not ${process.env.PIPELINE_TEST_ROLLOUT_RPS}`);
 const ROUNDS = 3;
 const SETTLE_MS = 5000;
 
